@@ -1,0 +1,53 @@
+//! Errors of the document engine: typed, located, never panics.
+
+use thiserror::Error;
+
+/// Why a text could not be loaded as a YAML document.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum LoadError {
+    #[error("{line}:{col}: the file is not valid UTF-8; save it as UTF-8")]
+    NotUtf8 { line: usize, col: usize },
+    #[error("1:1: the file is {size} bytes, above the {limit}-byte limit; split it or raise --max-file-size")]
+    TooLarge { size: usize, limit: usize },
+    #[error("{line}:{col}: invalid YAML: {message}")]
+    Syntax {
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    #[error(
+        "{line}:{col}: duplicate key \"{key}\" (first defined at {first_line}:{first_col}); Compose rejects duplicate keys, keep one"
+    )]
+    DuplicateKey {
+        key: String,
+        line: usize,
+        col: usize,
+        first_line: usize,
+        first_col: usize,
+    },
+}
+
+impl LoadError {
+    /// Line and column of the problem, 1-based.
+    pub fn location(&self) -> (usize, usize) {
+        match self {
+            LoadError::NotUtf8 { line, col }
+            | LoadError::Syntax { line, col, .. }
+            | LoadError::DuplicateKey { line, col, .. } => (*line, *col),
+            LoadError::TooLarge { .. } => (1, 1),
+        }
+    }
+}
+
+/// Why an edit was not applied. The caller writes nothing for a refused edit.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum EditError {
+    #[error("{path}: not found")]
+    NotFound { path: String },
+    #[error("{path}: {reason}")]
+    Refused { path: String, reason: String },
+    #[error("edits overlap at byte {at}")]
+    Overlap { at: usize },
+    #[error("verification failed after {edit}: {divergence}")]
+    Verify { edit: String, divergence: String },
+}

@@ -1,0 +1,394 @@
+//! Builds the located node tree from granit-parser's event stream.
+//!
+//! This is the only module that knows the parser. Every node gets an exact byte range: granit
+//! gives exact ranges for scalars and flow collections; block collections start where their
+//! first entry starts and end where their last child ends (the parser's own end is the next
+//! token, which lies past blank lines and the next entry's comments).
+
+use std::ops::Range;
+
+use granit_parser::{Event, Options, Parser, ScalarStyle, Span, StructureStyle};
+
+use super::error::LoadError;
+use super::lines::LineIndex;
+
+pub type NodeId = usize;
+
+/// How a scalar was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+impl From<ScalarStyle> for Style {
+    fn from(style: ScalarStyle) -> Self {
+        match style {
+            ScalarStyle::Plain => Style::Plain,
+            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+            ScalarStyle::Literal => Style::Literal,
+            ScalarStyle::Folded => Style::Folded,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    Scalar { value: String, style: Style },
+    Mapping { flow: bool, entries: Vec<Entry> },
+    Sequence { flow: bool, items: Vec<Item> },
+    Alias { name: String },
+}
+
+/// A key/value pair of a mapping.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key: NodeId,
+    pub value: NodeId,
+}
+
+/// An item of a sequence; `dash` is the offset of its `-` in block style.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub node: NodeId,
+    pub dash: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    /// Exact byte range of the node's content (without anchor or tag).
+    pub span: Range<usize>,
+    /// Byte range of `&name` and the name, when the node defines an anchor.
+    pub anchor: Option<(String, Range<usize>)>,
+    /// Start of the node's properties (anchor or tag) or of its content.
+    pub start: usize,
+    pub tag: Option<String>,
+    pub parent: Option<NodeId>,
+}
+
+/// A comment: its byte range covers `#` up to the end of the line.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DocumentIndex {
+    pub root: Option<NodeId>,
+}
+
+/// The result of indexing a whole stream.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    pub nodes: Vec<Node>,
+    pub documents: Vec<DocumentIndex>,
+    pub comments: Vec<Comment>,
+}
+
+/// Parse `text` and build its index. Duplicate keys are errors.
+pub fn build(text: &str, lines: &LineIndex) -> Result<Index, LoadError> {
+    let mut builder = Builder::new(text);
+    let mut options = Options::default();
+    options.emit_anchor_events = true;
+    let mut parser = Parser::new_from_str_with_options(text, options);
+    while let Some(event) = parser.next_event() {
+        let (event, span) = event.map_err(|e| {
+            let mark = e.marker();
+            LoadError::Syntax {
+                line: mark.line(),
+                col: mark.col() + 1,
+                message: e.info().to_string(),
+            }
+        })?;
+        builder.event(event, span)?;
+    }
+    builder.check_duplicates(lines)?;
+    Ok(builder.index)
+}
+
+enum Frame {
+    Collection { id: NodeId, pending_key: Option<NodeId> },
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    index: Index,
+    stack: Vec<Frame>,
+    anchors: Vec<(usize, String)>,
+    /// End of the last token seen, for finding block-sequence dashes.
+    cursor: usize,
+}
+
+fn range(span: &Span) -> Range<usize> {
+    span.byte_range().unwrap_or(0..0)
+}
+
+impl<'t> Builder<'t> {
+    fn new(text: &'t str) -> Self {
+        Builder {
+            text,
+            index: Index::default(),
+            stack: Vec::new(),
+            anchors: Vec::new(),
+            cursor: 0,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), LoadError> {
+        let r = range(&span);
+        match event {
+            Event::StreamStart | Event::StreamEnd => {}
+            Event::DocumentStart(..) => {
+                self.anchors.clear();
+                self.index.documents.push(DocumentIndex { root: None });
+                self.cursor = r.end;
+            }
+            Event::DocumentEnd => self.cursor = self.cursor.max(r.end),
+            Event::Comment(..) => {
+                self.index.comments.push(Comment { span: r.clone() });
+                self.cursor = self.cursor.max(r.end);
+            }
+            Event::Anchor(id, name) => self.anchor(id, name.into_owned(), r),
+            Event::Alias(id) => {
+                let name = self
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find(|(a, _)| *a == id)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_default();
+                self.add_node(NodeKind::Alias { name }, r, &span, None);
+            }
+            Event::UnresolvedAlias(name) => {
+                self.add_node(NodeKind::Alias { name: name.into_owned() }, r, &span, None);
+            }
+            Event::Scalar(value, style, _, tag) => {
+                let style = Style::from(style);
+                let r = if matches!(style, Style::Literal | Style::Folded) {
+                    self.block_scalar_range(r)
+                } else {
+                    r
+                };
+                let kind = NodeKind::Scalar {
+                    value: value.into_owned(),
+                    style,
+                };
+                self.add_node(kind, r, &span, tag.map(|t| t.original()));
+            }
+            Event::SequenceStart(style, _, tag) => {
+                let flow = style == StructureStyle::Flow;
+                let kind = NodeKind::Sequence {
+                    flow,
+                    items: Vec::new(),
+                };
+                let id = self.add_node(kind, r, &span, tag.map(|t| t.original()));
+                self.stack.push(Frame::Collection { id, pending_key: None });
+            }
+            Event::MappingStart(style, _, tag) => {
+                let flow = style == StructureStyle::Flow;
+                let kind = NodeKind::Mapping {
+                    flow,
+                    entries: Vec::new(),
+                };
+                let id = self.add_node(kind, r, &span, tag.map(|t| t.original()));
+                self.stack.push(Frame::Collection { id, pending_key: None });
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.end_collection(r),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn anchor(&mut self, id: usize, name: String, r: Range<usize>) {
+        self.anchors.push((id, name.clone()));
+        self.cursor = self.cursor.max(r.end);
+        // The anchor event follows the node it names.
+        if let Some(node) = self.index.nodes.last_mut() {
+            node.start = node.start.min(r.start);
+            node.anchor = Some((name, r));
+        }
+    }
+
+    /// Block scalar spans start at the content; widen to the `|`/`>` header and end the node
+    /// after its last content line.
+    fn block_scalar_range(&self, r: Range<usize>) -> Range<usize> {
+        let bytes = self.text.as_bytes();
+        let mut start = r.start.min(bytes.len());
+        while start > self.cursor {
+            start -= 1;
+            if bytes[start] == b'|' || bytes[start] == b'>' {
+                break;
+            }
+        }
+        let body = &self.text[r.start.max(start)..r.end.min(bytes.len())];
+        let trimmed = body.trim_end_matches([' ', '\t', '\n', '\r']);
+        let end = if trimmed.is_empty() {
+            // Empty block: the node is just its header line.
+            let header = &self.text[start..];
+            start + header.find(['\n', '\r']).unwrap_or(header.len())
+        } else {
+            r.start.max(start) + trimmed.len()
+        };
+        start..end
+    }
+
+    fn add_node(
+        &mut self,
+        kind: NodeKind,
+        r: Range<usize>,
+        span: &Span,
+        tag: Option<String>,
+    ) -> NodeId {
+        let id = self.index.nodes.len();
+        let mut start = r.start;
+        if let Some(tag_span) = span.tag_span().and_then(|t| t.byte_range()) {
+            start = start.min(tag_span.start);
+            self.cursor = self.cursor.max(tag_span.end);
+        }
+        let is_flow_or_scalar = !matches!(
+            kind,
+            NodeKind::Mapping { flow: false, .. } | NodeKind::Sequence { flow: false, .. }
+        );
+        let parent = self.attach(id, start);
+        self.index.nodes.push(Node {
+            kind,
+            span: r.clone(),
+            anchor: None,
+            start,
+            tag,
+            parent,
+        });
+        if is_flow_or_scalar {
+            self.cursor = self.cursor.max(r.end);
+        }
+        id
+    }
+
+    /// Registers `id` with the enclosing collection; returns its parent.
+    fn attach(&mut self, id: NodeId, start: usize) -> Option<NodeId> {
+        let Some(Frame::Collection { id: parent, .. }) = self.stack.last() else {
+            if let Some(doc) = self.index.documents.last_mut() {
+                doc.root = Some(id);
+            }
+            return None;
+        };
+        let parent = *parent;
+        let dash = match &self.index.nodes[parent].kind {
+            NodeKind::Sequence { flow: false, .. } => find_dash(self.text, self.cursor, start),
+            _ => None,
+        };
+        if let Some(dash) = dash {
+            self.cursor = dash + 1;
+        }
+        let Some(Frame::Collection { pending_key, .. }) = self.stack.last_mut() else {
+            return None;
+        };
+        match &mut self.index.nodes[parent].kind {
+            NodeKind::Mapping { entries, .. } => match pending_key.take() {
+                None => *pending_key = Some(id),
+                Some(key) => entries.push(Entry { key, value: id }),
+            },
+            NodeKind::Sequence { items, .. } => items.push(Item { node: id, dash }),
+            _ => {}
+        }
+        Some(parent)
+    }
+
+    fn end_collection(&mut self, r: Range<usize>) {
+        let Some(Frame::Collection { id, .. }) = self.stack.pop() else {
+            return;
+        };
+        let flow = match &self.index.nodes[id].kind {
+            NodeKind::Mapping { flow, .. } | NodeKind::Sequence { flow, .. } => *flow,
+            _ => false,
+        };
+        if flow {
+            self.index.nodes[id].span.end = r.end;
+            self.cursor = self.cursor.max(r.end);
+            return;
+        }
+        let start = self.block_start(id);
+        let end = self.last_child_end(id).unwrap_or(start);
+        self.index.nodes[id].span = start..end;
+    }
+
+    fn block_start(&self, id: NodeId) -> usize {
+        let node = &self.index.nodes[id];
+        match &node.kind {
+            NodeKind::Sequence { items, .. } => items
+                .first()
+                .map(|i| i.dash.unwrap_or(self.index.nodes[i.node].start))
+                .unwrap_or(node.span.start),
+            NodeKind::Mapping { entries, .. } => entries
+                .first()
+                .map(|e| self.index.nodes[e.key].start)
+                .unwrap_or(node.span.start),
+            _ => node.span.start,
+        }
+    }
+
+    fn last_child_end(&self, id: NodeId) -> Option<usize> {
+        let last = match &self.index.nodes[id].kind {
+            NodeKind::Sequence { items, .. } => items.last().map(|i| i.node),
+            NodeKind::Mapping { entries, .. } => entries.last().map(|e| {
+                let key = &self.index.nodes[e.key];
+                let value = &self.index.nodes[e.value];
+                // `key:` with no value has a zero-width value at the key.
+                if value.span.end >= key.span.end { e.value } else { e.key }
+            }),
+            _ => None,
+        }?;
+        Some(self.index.nodes[last].span.end)
+    }
+
+    fn check_duplicates(&self, lines: &LineIndex) -> Result<(), LoadError> {
+        for node in &self.index.nodes {
+            let NodeKind::Mapping { entries, .. } = &node.kind else {
+                continue;
+            };
+            let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+            for entry in entries {
+                let key = &self.index.nodes[entry.key];
+                let NodeKind::Scalar { value, .. } = &key.kind else {
+                    continue;
+                };
+                if let Some(first) = seen.insert(value.as_str(), key.span.start) {
+                    let (l1, c1) = lines.line_col(first);
+                    let (line, col) = lines.line_col(key.span.start);
+                    return Err(LoadError::DuplicateKey {
+                        key: value.clone(),
+                        line,
+                        col,
+                        first_line: l1,
+                        first_col: c1,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Finds the `-` of a block-sequence item by scanning forward from the previous token,
+/// over whitespace, comments and the `:` after a key.
+fn find_dash(text: &str, from: usize, item_start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < item_start.min(bytes.len()) {
+        match bytes[i] {
+            b'-' => return Some(i),
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}

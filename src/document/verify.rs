@@ -1,0 +1,210 @@
+//! The invariant behind every write: the edited text must parse, must mean exactly the
+//! original value plus the requested changes (checked with an independent parser,
+//! `yaml_serde`), must keep every byte outside the edits and every comment outside removed
+//! nodes.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use yaml_serde::Value as Y;
+
+use super::edit::{Edit, Planned, TextEdit};
+use super::error::EditError;
+use super::path::{Path, Segment};
+use super::value::scalar_key;
+use super::Document;
+
+pub(super) fn verify(
+    original: &Document,
+    planned: &[Planned],
+    splices: &[&TextEdit],
+    new_text: &str,
+) -> Result<(), EditError> {
+    let what = describe(planned);
+    let fail = |divergence: String| EditError::Verify { edit: what.clone(), divergence };
+    check_untouched_bytes(&original.text, splices, new_text).map_err(&fail)?;
+    let edited = Document::parse(new_text).map_err(|e| fail(format!("the output does not parse: {e}")))?;
+    check_comments(original, &edited, splices).map_err(&fail)?;
+    let before = load(&original.text).map_err(|e| fail(format!("cannot load the original for comparison: {e}")))?;
+    let after = load(new_text).map_err(|e| fail(format!("the output does not load: {e}")))?;
+    if before.len() != after.len() {
+        return Err(fail(format!("the file had {} documents and now has {}", before.len(), after.len())));
+    }
+    let mut intended = before;
+    if let Some(first) = intended.first_mut() {
+        apply_all(first, planned).map_err(&fail)?;
+    }
+    for (i, (want, got)) in intended.iter().zip(&after).enumerate() {
+        if want != got {
+            let at = first_difference(want, got, &mut Vec::new()).unwrap_or_default();
+            return Err(fail(format!("document {} differs from the intended value at {at}", i + 1)));
+        }
+    }
+    Ok(())
+}
+
+fn describe(planned: &[Planned]) -> String {
+    let parts: Vec<String> = planned.iter().map(|p| p.edit.describe()).collect();
+    parts.join(", ")
+}
+
+fn load(text: &str) -> Result<Vec<Y>, yaml_serde::Error> {
+    yaml_serde::Deserializer::from_str(text).map(Y::deserialize).collect()
+}
+
+fn check_untouched_bytes(old: &str, splices: &[&TextEdit], new: &str) -> Result<(), String> {
+    let (mut old_pos, mut new_pos) = (0, 0);
+    for s in splices {
+        let keep = &old[old_pos..s.range.start];
+        if new.get(new_pos..new_pos + keep.len()) != Some(keep) {
+            return Err(format!("bytes outside the edits changed near byte {old_pos}"));
+        }
+        new_pos += keep.len() + s.text.len();
+        old_pos = s.range.end;
+    }
+    if new.get(new_pos..) != Some(&old[old_pos..]) {
+        return Err(format!("bytes after the last edit changed (byte {old_pos})"));
+    }
+    Ok(())
+}
+
+fn check_comments(old: &Document, new: &Document, splices: &[&TextEdit]) -> Result<(), String> {
+    let mut present: HashMap<&str, usize> = HashMap::new();
+    for (_, text) in new.comments() {
+        *present.entry(text.trim_end()).or_default() += 1;
+    }
+    for (range, text) in old.comments() {
+        let removed = splices.iter().any(|s| s.range.start < range.end && range.start < s.range.end);
+        if removed {
+            continue;
+        }
+        let count = present.entry(text.trim_end()).or_default();
+        if *count == 0 {
+            let (line, _) = old.line_col(range.start);
+            return Err(format!("the comment on line {line} ({}) is gone", text.trim_end()));
+        }
+        *count -= 1;
+    }
+    Ok(())
+}
+
+/// Applies the planned edits to the loaded value, removals last and from the back so that
+/// sequence indices still refer to the original items.
+fn apply_all(root: &mut Y, planned: &[Planned]) -> Result<(), String> {
+    let mut ops: Vec<(&Edit, Path)> = Vec::new();
+    for p in planned {
+        for path in std::iter::once(p.edit.path()).chain(&p.also_at) {
+            ops.push((&p.edit, path.clone()));
+        }
+    }
+    ops.sort_by(|a, b| {
+        let removal = |e: &Edit| matches!(e, Edit::Remove { .. });
+        removal(a.0).cmp(&removal(b.0)).then_with(|| b.1.cmp(&a.1))
+    });
+    for (edit, path) in ops {
+        apply(root, edit, &path).ok_or_else(|| format!("cannot apply {} to the loaded value", edit.describe()))?;
+    }
+    Ok(())
+}
+
+fn untag(value: &mut Y) -> &mut Y {
+    match value {
+        Y::Tagged(tagged) => untag(&mut tagged.value),
+        other => other,
+    }
+}
+
+fn key_matches(key: &Y, wanted: &str) -> bool {
+    scalar_key(key) == wanted
+}
+
+fn child<'v>(value: &'v mut Y, segment: &Segment) -> Option<&'v mut Y> {
+    match (untag(value), segment) {
+        (Y::Mapping(map), Segment::Key(k)) => map.iter_mut().find(|(key, _)| key_matches(key, k)).map(|(_, v)| v),
+        (Y::Sequence(seq), Segment::Index(i)) => seq.get_mut(*i),
+        _ => None,
+    }
+}
+
+fn lookup<'v>(root: &'v mut Y, path: &[Segment]) -> Option<&'v mut Y> {
+    path.iter().try_fold(root, |node, segment| child(node, segment))
+}
+
+fn apply(root: &mut Y, edit: &Edit, path: &Path) -> Option<()> {
+    match edit {
+        Edit::Replace { value, .. } | Edit::Set { value, .. } => {
+            *untag(lookup(root, path.segments())?) = value.to_yaml();
+        }
+        Edit::Insert { key, value, .. } => {
+            let target = untag(lookup(root, path.segments())?);
+            if target.is_null() {
+                *target = Y::Mapping(Default::default());
+            }
+            target.as_mapping_mut()?.insert(Y::String(key.clone()), value.to_yaml());
+        }
+        Edit::Append { value, .. } => {
+            let target = untag(lookup(root, path.segments())?);
+            if target.is_null() {
+                *target = Y::Sequence(Vec::new());
+            }
+            target.as_sequence_mut()?.push(value.to_yaml());
+        }
+        Edit::Remove { .. } => {
+            let (last, parent) = path.segments().split_last()?;
+            match (untag(lookup(root, parent)?), last) {
+                (Y::Mapping(map), Segment::Key(k)) => {
+                    let key = map.keys().find(|key| key_matches(key, k))?.clone();
+                    map.shift_remove(&key)?;
+                }
+                (Y::Sequence(seq), Segment::Index(i)) if *i < seq.len() => {
+                    seq.remove(*i);
+                }
+                _ => return None,
+            }
+        }
+        Edit::RenameKey { to, .. } => {
+            let (Segment::Key(from), parent) = path.segments().split_last()? else {
+                return None;
+            };
+            let map = untag(lookup(root, parent)?).as_mapping_mut()?;
+            let renamed = std::mem::take(map)
+                .into_iter()
+                .map(|(k, v)| if key_matches(&k, from) { (Y::String(to.clone()), v) } else { (k, v) })
+                .collect();
+            *map = renamed;
+        }
+    }
+    Some(())
+}
+
+/// The first path where two loaded values differ, for the error message.
+fn first_difference(a: &Y, b: &Y, at: &mut Vec<String>) -> Option<String> {
+    match (a, b) {
+        (Y::Mapping(x), Y::Mapping(y)) => {
+            for (k, v) in x {
+                at.push(scalar_key(k));
+                let found = match y.get(k) {
+                    Some(w) => first_difference(v, w, at),
+                    None => Some(format!("{} (missing)", at.join("."))),
+                };
+                at.pop();
+                if found.is_some() {
+                    return found;
+                }
+            }
+            y.keys().find(|k| !x.contains_key(*k)).map(|k| {
+                let mut p = at.clone();
+                p.push(scalar_key(k));
+                format!("{} (unexpected)", p.join("."))
+            })
+        }
+        (Y::Sequence(x), Y::Sequence(y)) if x.len() == y.len() => x.iter().zip(y).enumerate().find_map(|(i, (v, w))| {
+            at.push(format!("[{i}]"));
+            let found = first_difference(v, w, at);
+            at.pop();
+            found
+        }),
+        _ if a == b => None,
+        _ => Some(if at.is_empty() { "<root>".into() } else { at.join(".") }),
+    }
+}
