@@ -1,6 +1,21 @@
 //! shipshape: make Docker Compose files production-ready without touching the bytes you wrote.
 //!
 //! The pipeline reads top to bottom; a layer calls only the layers before it:
-//! `discover` → `document` (load) → `schema` (validate) → `rules` (policies) → `report`.
+//! [`discover`] → [`document`] (load, via [`source`]) → [`schema`] (validate) →
+//! [`policy`] and [`rules`] → [`report`] and [`write`]. [`cli`] drives it.
 
+pub mod cli;
+pub mod compose;
+pub mod config;
+pub mod discover;
 pub mod document;
+pub mod finding;
+pub mod pipeline;
+pub mod policy;
+pub mod registry;
+pub mod report;
+pub mod rules;
+pub mod schema;
+pub mod source;
+pub mod suppress;
+pub mod write;

@@ -1,0 +1,142 @@
+//! `shipshape check` and `shipshape validate`, and the setup they share with `fix`.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+
+use super::args::{CommonArgs, ValidateArgs};
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output};
+use crate::config::Config;
+use crate::discover;
+use crate::pipeline::{self, FileReport, RunOptions};
+use crate::policy::PolicySet;
+use crate::report::Entry;
+use crate::schema::ValidateOptions;
+use crate::source::SourceCache;
+
+/// What every command that reads compose files prepares first.
+pub struct Prepared {
+    pub files: Vec<PathBuf>,
+    pub sources: SourceCache,
+    pub options: RunOptions,
+    /// Problems that already decide exit code 2 (missing paths, bad config).
+    pub fatal: bool,
+    /// Standard input was read under this name.
+    pub stdin: Option<PathBuf>,
+}
+
+pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepared, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let config = Config::discover(common.config.as_deref(), common.no_config, &cwd).map_err(|e| e.to_string())?;
+    let policy = if lint { PolicySet::load(&common.policies, &config).map_err(|e| e.to_string())? } else { PolicySet::default() };
+    let sources = SourceCache::new();
+    let mut stdin = None;
+    let mut paths = common.paths.clone();
+    if let Some(i) = paths.iter().position(|p| p.as_os_str() == "-") {
+        let name = common.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("compose.yaml"));
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("-: cannot read standard input: {e}"))?;
+        paths[i] = name.clone();
+        if let Err(e) = sources.insert_text(&name, &text) {
+            eprintln!("{e}");
+        }
+        stdin = Some(name);
+    }
+    let (files, errors) = if let Some(name) = &stdin {
+        let rest: Vec<PathBuf> = paths.iter().filter(|p| *p != name).cloned().collect();
+        let (mut found, errors) = if rest.is_empty() { (Vec::new(), Vec::new()) } else { discover::discover(&rest) };
+        found.push(name.clone());
+        (found, errors)
+    } else {
+        discover::discover(&paths)
+    };
+    for error in &errors {
+        eprintln!("error: {error}");
+    }
+    let group_projects = common.paths.iter().all(|p| p.is_dir()) && stdin.is_none();
+    let options = RunOptions {
+        validate,
+        lint,
+        policy,
+        select: common.select.clone(),
+        ignore: common.ignore.clone(),
+        validate_options: ValidateOptions { interpolate: !common.no_interpolate, env_files: common.env_files.clone() },
+        config,
+        group_projects,
+    };
+    if files.is_empty() && errors.is_empty() && !common.quiet {
+        eprintln!("warning: no compose files found (looked for compose.yaml, docker-compose.yml and their variants)");
+    }
+    Ok(Prepared { files, sources, options, fatal: !errors.is_empty(), stdin })
+}
+
+/// Runs the pipeline with a progress bar on a terminal for long runs.
+pub fn run_pipeline(prepared: &Prepared, quiet: bool) -> Vec<FileReport> {
+    let show = !quiet && prepared.files.len() > 50 && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let bar = show.then(|| {
+        let bar = indicatif::ProgressBar::new_spinner().with_message(format!("checking {} files", prepared.files.len()));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    let reports = pipeline::run(&prepared.files, &prepared.sources, &prepared.options);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    reports
+}
+
+pub fn exit_code(reports: &[FileReport], fatal: bool) -> u8 {
+    if fatal || reports.iter().any(|r| r.error.is_some()) {
+        EXIT_ERROR
+    } else if pipeline::has_findings(reports) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+pub fn run(common: &CommonArgs, validate: bool, lint: bool) -> u8 {
+    let prepared = match prepare(common, validate, lint) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    let reports = run_pipeline(&prepared, common.quiet);
+    let entries: Vec<Entry<'_>> = reports.iter().map(|report| Entry { report, fix: None }).collect();
+    output::print(&entries, common);
+    exit_code(&reports, prepared.fatal)
+}
+
+pub fn run_validate(args: &ValidateArgs) -> u8 {
+    if args.files.is_empty() {
+        return run(&args.common, true, false);
+    }
+    // `-f A -f B`: one merged project.
+    let mut common = args.common.clone();
+    common.paths = args.files.clone();
+    let prepared = match prepare(&common, true, false) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return EXIT_ERROR;
+        }
+    };
+    let mut options = prepared.options.clone();
+    options.validate = false;
+    let mut reports = pipeline::run(&args.files, &prepared.sources, &options);
+    let findings = crate::schema::validate_project(&args.files, &prepared.sources, &prepared.options.validate_options);
+    for finding in findings {
+        if let Some(report) = reports.iter_mut().find(|r| r.path == finding.file) {
+            let source = report.source.clone();
+            let mut finding = finding;
+            if let Some(source) = source {
+                finding.location = pipeline::resolve(&finding.location, &source);
+            }
+            report.findings.push(finding);
+        }
+    }
+    let entries: Vec<Entry<'_>> = reports.iter().map(|report| Entry { report, fix: None }).collect();
+    output::print(&entries, &common);
+    exit_code(&reports, prepared.fatal)
+}

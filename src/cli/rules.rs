@@ -1,0 +1,35 @@
+//! `shipshape rules` and `shipshape rule <id>`.
+
+use super::args::{Format, RulesArgs};
+use super::{EXIT_CLEAN, EXIT_ERROR};
+use crate::rules::REGISTRY;
+
+pub fn list(args: &RulesArgs) -> u8 {
+    if args.format == Format::Json {
+        let rules: Vec<serde_json::Value> = REGISTRY
+            .iter()
+            .map(|r| serde_json::json!({"id": r.id, "packs": r.packs, "fix": r.fixable, "summary": r.summary}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rules).unwrap_or_default());
+        return EXIT_CLEAN;
+    }
+    let width = REGISTRY.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for rule in REGISTRY {
+        let fix = if rule.fixable { "fix" } else { "   " };
+        println!("{:width$}  {fix}  {:<34}  {}", rule.id, rule.packs.join(","), rule.summary);
+    }
+    EXIT_CLEAN
+}
+
+pub fn show(id: &str) -> u8 {
+    match REGISTRY.iter().find(|r| r.id == id) {
+        Some(rule) => {
+            println!("# {}\n\n{}", rule.id, rule.doc.trim_end());
+            EXIT_CLEAN
+        }
+        None => {
+            eprintln!("error: unknown rule `{id}`; `shipshape rules` lists them");
+            EXIT_ERROR
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Pinning images from a real registry (OCI Distribution API) into `shipshape.lock`.

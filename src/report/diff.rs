@@ -1,0 +1,41 @@
+//! Unified diffs of fixes, colored on a terminal.
+
+use std::path::Path;
+
+use similar::{ChangeTag, TextDiff};
+
+use super::{Style, redact};
+
+/// A unified diff between `old` and `new` for `path`, with secrets redacted.
+pub fn unified(path: &Path, old: &str, new: &str, secrets: &[String], style: &Style) -> String {
+    let name = path.display().to_string();
+    let diff = TextDiff::from_lines(old, new);
+    let mut out = String::new();
+    out.push_str(&paint(&format!("--- {name}\n"), "1", style));
+    out.push_str(&paint(&format!("+++ {name}\n"), "1", style));
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        out.push_str(&paint(&format!("{}\n", hunk.header()), "36", style));
+        for change in hunk.iter_changes() {
+            let (sign, color) = match change.tag() {
+                ChangeTag::Delete => ('-', "31"),
+                ChangeTag::Insert => ('+', "32"),
+                ChangeTag::Equal => (' ', ""),
+            };
+            let mut line = format!("{sign}{}", redact(change.value(), secrets, style));
+            if change.missing_newline() || !line.ends_with('\n') {
+                line.push_str("\n\\ No newline at end of file\n");
+            }
+            out.push_str(&paint(&line, color, style));
+        }
+    }
+    out
+}
+
+fn paint(text: &str, code: &str, style: &Style) -> String {
+    if !style.color || code.is_empty() {
+        return text.to_string();
+    }
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let newline = if text.ends_with('\n') { "\n" } else { "" };
+    format!("\x1b[{code}m{body}\x1b[0m{newline}")
+}
