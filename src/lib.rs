@@ -10,6 +10,7 @@ pub mod config;
 pub mod discover;
 pub mod document;
 pub mod finding;
+pub mod lockfile;
 pub mod pipeline;
 pub mod policy;
 pub mod registry;

@@ -227,7 +227,7 @@ fn describe(error: &EditError) -> String {
     error.to_string()
 }
 
-/// The worst severity among unsuppressed findings, for exit codes.
-pub fn has_findings(reports: &[FileReport]) -> bool {
-    reports.iter().any(|r| r.findings.iter().any(|f| f.suppressed.is_none() && f.severity >= Severity::Warning))
+/// Whether any unsuppressed finding reaches `at_least` (exit code 1).
+pub fn has_findings(reports: &[FileReport], at_least: Severity) -> bool {
+    reports.iter().any(|r| r.findings.iter().any(|f| f.suppressed.is_none() && f.severity >= at_least))
 }

@@ -7,6 +7,7 @@ use super::args::{CommonArgs, ValidateArgs};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output};
 use crate::config::Config;
 use crate::discover;
+use crate::finding::Severity;
 use crate::pipeline::{self, FileReport, RunOptions};
 use crate::policy::PolicySet;
 use crate::report::Entry;
@@ -84,10 +85,11 @@ pub fn run_pipeline(prepared: &Prepared, quiet: bool) -> Vec<FileReport> {
     reports
 }
 
-pub fn exit_code(reports: &[FileReport], fatal: bool) -> u8 {
+/// Exit code: 2 when a file could not be processed, 1 when a finding reaches `at_least`.
+pub fn exit_code(reports: &[FileReport], fatal: bool, at_least: Severity) -> u8 {
     if fatal || reports.iter().any(|r| r.error.is_some()) {
         EXIT_ERROR
-    } else if pipeline::has_findings(reports) {
+    } else if pipeline::has_findings(reports, at_least) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -105,7 +107,9 @@ pub fn run(common: &CommonArgs, validate: bool, lint: bool) -> u8 {
     let reports = run_pipeline(&prepared, common.quiet);
     let entries: Vec<Entry<'_>> = reports.iter().map(|report| Entry { report, fix: None }).collect();
     output::print(&entries, common);
-    exit_code(&reports, prepared.fatal)
+    // `validate` fails only on what Compose rejects; warnings are reported but pass.
+    let at_least = if lint { Severity::Warning } else { Severity::Error };
+    exit_code(&reports, prepared.fatal, at_least)
 }
 
 pub fn run_validate(args: &ValidateArgs) -> u8 {
@@ -138,5 +142,5 @@ pub fn run_validate(args: &ValidateArgs) -> u8 {
     }
     let entries: Vec<Entry<'_>> = reports.iter().map(|report| Entry { report, fix: None }).collect();
     output::print(&entries, &common);
-    exit_code(&reports, prepared.fatal)
+    exit_code(&reports, prepared.fatal, Severity::Error)
 }

@@ -3,6 +3,7 @@
 use super::args::{FixArgs, Format};
 use super::check::{exit_code, prepare, run_pipeline};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output};
+use crate::finding::Severity;
 use crate::pipeline::{self, FileReport, FixResult};
 use crate::report::{self, Entry};
 use crate::write::{PlannedWrite, Transaction};
@@ -47,7 +48,7 @@ pub fn run(args: &FixArgs) -> u8 {
             }
         }
     }
-    let base = exit_code(&reports, prepared.fatal);
+    let base = exit_code(&reports, prepared.fatal, Severity::Error);
     if base == EXIT_ERROR || write_failed {
         return EXIT_ERROR;
     }
