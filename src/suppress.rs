@@ -54,10 +54,10 @@ fn inline(finding: &Finding, resolved: &Location, source: &Source) -> Option<Str
         if !applies {
             continue;
         }
-        if let Some((rules, reason)) = parse_comment(text) {
-            if rules.iter().any(|r| r == &finding.rule || r == "all") {
-                return Some(reason);
-            }
+        if let Some((rules, reason)) = parse_comment(text)
+            && rules.iter().any(|r| r == &finding.rule || r == "all")
+        {
+            return Some(reason);
         }
     }
     None
