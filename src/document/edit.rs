@@ -157,8 +157,18 @@ impl Document {
         if planned.is_empty() {
             return Ok(self.text.clone());
         }
-        let mut splices: Vec<&TextEdit> = planned.iter().flat_map(|p| p.splices.iter()).collect();
-        splices.sort_by_key(|s| (s.range.start, s.range.end));
+        // Insertions at the same offset: the one into the deeper collection goes first, so that
+        // an item appended to `ports` stays above a key inserted after `ports` in its service.
+        let mut keyed: Vec<(usize, &TextEdit)> = planned
+            .iter()
+            .flat_map(|p| {
+                p.splices
+                    .iter()
+                    .map(|s| (p.edit.path().segments().len(), s))
+            })
+            .collect();
+        keyed.sort_by_key(|(depth, s)| (s.range.start, s.range.end, std::cmp::Reverse(*depth)));
+        let splices: Vec<&TextEdit> = keyed.into_iter().map(|(_, s)| s).collect();
         let text = splice(&self.text, &splices)?;
         super::verify::verify(self, planned, &splices, &text)?;
         Ok(text)
@@ -535,6 +545,18 @@ impl<'d> Planner<'d> {
         let style = self.sibling_style(node);
         match node.kind() {
             NodeKind::Mapping { flow, entries } => {
+                if *flow && entries.is_empty() {
+                    let entry = format!(
+                        "{}: {}",
+                        render::string(key, None, true),
+                        render::flow(value, style)
+                    );
+                    let pos = node.span().start + 1;
+                    return Ok(vec![TextEdit {
+                        range: pos..pos,
+                        text: entry,
+                    }]);
+                }
                 let anchor_entry = match after {
                     Some(after) => node
                         .entries()
@@ -717,12 +739,10 @@ impl<'d> Planner<'d> {
                 })
                 .collect()
         };
-        let position = if parent.is_mapping() {
-            parent.entries().position(|(_, v)| v.id == node.id)
-        } else {
-            parent.items().position(|n| n.id == node.id)
+        let position = node.raw().slot;
+        if position >= members.len() {
+            return Err(not_found(path));
         }
-        .ok_or_else(|| not_found(path))?;
         let (start, end) = members[position];
         let empty = if parent.is_mapping() { "{}" } else { "[]" };
         if parent.is_flow() {
@@ -737,11 +757,7 @@ impl<'d> Planner<'d> {
             }]);
         }
         if members.len() == 1 {
-            let range = parent.span().start..self.line_end(parent.span().end);
-            return Ok(vec![TextEdit {
-                range,
-                text: empty.to_string(),
-            }]);
+            return Ok(vec![self.empty_in_place(parent, empty)]);
         }
         if self.first_on_line(start) {
             let line_start = self.doc.lines.line_start(start);
@@ -773,6 +789,50 @@ impl<'d> Planner<'d> {
             range: start..next.0,
             text: String::new(),
         }])
+    }
+
+    /// Removing the only member of a block collection leaves an empty flow collection: on the
+    /// key's line (`key: {}`) when only whitespace and properties separate them; otherwise
+    /// where the member was, indented deeper than the key.
+    fn empty_in_place(&self, parent: NodeRef<'d>, empty: &str) -> TextEdit {
+        let content = parent.span();
+        let end = self.line_end(content.end);
+        let Some(key) = parent.key_node() else {
+            return TextEdit {
+                range: content.start..end,
+                text: empty.to_string(),
+            };
+        };
+        let colon = self.colon_end(key);
+        let gap = &self.text()[colon.min(content.start)..content.start];
+        if !gap.contains('#') {
+            // Properties (`&anchor`, `!tag`) stay with the collection.
+            let props = self
+                .text()
+                .get(parent.raw().start.max(colon)..content.start)
+                .map_or("", str::trim);
+            let text = if props.is_empty() {
+                format!(" {empty}")
+            } else {
+                format!(" {props} {empty}")
+            };
+            return TextEdit {
+                range: colon..end,
+                text,
+            };
+        }
+        let key_col = self.column(key.span().start);
+        let col = self.column(content.start);
+        let col = if col > key_col {
+            col
+        } else {
+            key_col + self.doc.format.unit
+        };
+        let line_start = self.doc.lines.line_start(content.start);
+        TextEdit {
+            range: line_start..end,
+            text: format!("{}{empty}", " ".repeat(col)),
+        }
     }
 
     fn rename(&self, node: NodeRef<'d>, path: &Path, to: &str) -> Result<Vec<TextEdit>, EditError> {
