@@ -641,3 +641,25 @@ fn no_edits_is_identity() {
         );
     }
 }
+
+/// `apply_each` keeps what it can: conflicting edits of one batch are refused individually.
+#[test]
+fn conflicting_edits_in_a_batch_are_refused_individually() {
+    let input = "services:\n  web:\n    image: a\n    ports:\n      - \"80:80\"\n";
+    let doc = Document::parse(input).expect("valid");
+    let edits = [
+        remove("services.web.ports[0]"),
+        append("services.web.ports", s("9090:90")),
+        insert("services.web", "restart", s("always")),
+        insert("services.web", "restart", s("no")),
+        replace("services.web.image", s("b")),
+        remove("services.web.image"),
+    ];
+    let outcome = doc.apply_each(&edits, &EditOptions::default());
+    let mut report = format!("applied: {:?}\n", outcome.applied);
+    for (i, error) in &outcome.refused {
+        report.push_str(&format!("refused {i} ({}): {error}\n", edits[*i].describe()));
+    }
+    report.push_str(&format!("after:\n{}", visible(&outcome.text)));
+    insta::assert_snapshot!(report);
+}

@@ -327,7 +327,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn edits_are_applied_exactly_or_refused(spec in spec(), choices in prop::collection::vec((prop::option::of(0u8..10), 0usize..16), 4)) {
+    fn edits_are_applied_exactly_or_refused(spec in spec(), choices in prop::collection::vec(((prop::option::of(0u8..10), 0usize..16), (prop::option::of(0u8..5), 0usize..16)), 4)) {
         let text = render(&spec);
         let doc = Document::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(doc.text(), text.as_str());
@@ -336,15 +336,23 @@ proptest! {
 
         let mut edits = Vec::new();
         let mut changes = Vec::new();
-        for ((name, s), (kind, pick)) in NAMES.iter().zip(&spec.services).zip(&choices) {
-            if let Some((edit, change)) = kind.and_then(|k| edit_for(name, s, k, *pick)) {
+        // Up to two edits per service; the second one from the kinds that add (set, append,
+        // insert), so that any conflict is a remove/rename against an add.
+        for ((name, s), ((first, pick), (second, pick2))) in NAMES.iter().zip(&spec.services).zip(&choices) {
+            let chosen = [first.and_then(|k| edit_for(name, s, k, *pick)), second.and_then(|k| edit_for(name, s, [1, 2, 3, 4, 9][k as usize % 5], *pick2))];
+            for (edit, change) in chosen.into_iter().flatten() {
                 edits.push(edit);
                 changes.push(change);
             }
         }
         let outcome = doc.apply_each(&edits, &EditOptions::default());
         let mut want = load_all(&text).map_err(TestCaseError::fail)?;
-        for &i in &outcome.applied {
+        // The engine's batch semantics: every edit addresses the original document; additions
+        // apply first, removals last (so sequence indices name original items).
+        let is_removal = |c: &Change| matches!(c, Change::Remove(_) | Change::RemoveItem(..));
+        let mut order: Vec<usize> = outcome.applied.clone();
+        order.sort_by_key(|&i| is_removal(&changes[i]));
+        for &i in &order {
             prop_assert!(changes[i].apply(&mut want[0]).is_some(), "edit {} applied but makes no sense", edits[i].describe());
         }
         let got = load_all(&outcome.text).map_err(|e| TestCaseError::fail(format!("{e}\n{}", outcome.text)))?;

@@ -115,24 +115,21 @@ impl Document {
                 self.text.clone()
             }
             Err(_) => {
-                // Find the culprits one by one, keep the rest.
-                let (good, bad): (Vec<Planned>, Vec<Planned>) = planned
-                    .drain(..)
-                    .partition(|p| self.splice_and_verify(std::slice::from_ref(p)).is_ok());
-                for p in &bad {
-                    let error = self
-                        .splice_and_verify(std::slice::from_ref(p))
-                        .expect_err("partitioned as failing");
-                    refused.extend(p.sources.iter().map(|&i| (i, error.clone())));
-                }
-                match self.splice_and_verify(&good) {
+                // Some edits conflict or fail alone: keep the largest prefix-greedy set that
+                // verifies, splitting in halves so that k culprits cost O(k log n) checks.
+                let mut accepted = Vec::new();
+                let second = planned.split_off(planned.len() / 2);
+                self.accept_into(&mut accepted, std::mem::take(&mut planned), &mut refused);
+                self.accept_into(&mut accepted, second, &mut refused);
+                match self.splice_and_verify(&accepted) {
                     Ok(text) => {
-                        planned = good;
+                        planned = accepted;
                         text
                     }
                     Err(error) => {
                         refused.extend(
-                            good.iter()
+                            accepted
+                                .iter()
                                 .flat_map(|p| p.sources.iter().map(|&i| (i, error.clone()))),
                         );
                         self.text.clone()
@@ -150,6 +147,32 @@ impl Document {
             text,
             applied,
             refused,
+        }
+    }
+
+    /// Adds `batch` to `accepted` if together they verify; otherwise tries its halves in
+    /// order, and refuses single edits that cannot join.
+    fn accept_into(
+        &self,
+        accepted: &mut Vec<Planned>,
+        mut batch: Vec<Planned>,
+        refused: &mut Vec<(usize, EditError)>,
+    ) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut trial = accepted.clone();
+        trial.extend(batch.iter().cloned());
+        match self.splice_and_verify(&trial) {
+            Ok(_) => *accepted = trial,
+            Err(error) if batch.len() == 1 => {
+                refused.extend(batch[0].sources.iter().map(|&i| (i, error.clone())));
+            }
+            Err(_) => {
+                let second = batch.split_off(batch.len() / 2);
+                self.accept_into(accepted, batch, refused);
+                self.accept_into(accepted, second, refused);
+            }
         }
     }
 
@@ -214,15 +237,20 @@ impl<'d> Planner<'d> {
     fn plan_all(&self, edits: &[Edit]) -> (Vec<Planned>, Vec<(usize, EditError)>) {
         let mut refused = Vec::new();
         // Resolve `Set`, then merge inserts of the same new key so nested sets combine.
-        let mut resolved: Vec<(Vec<usize>, Edit)> = Vec::new();
+        let mut resolved = Resolved::default();
         for (i, edit) in edits.iter().enumerate() {
-            match self.resolve(edit) {
-                Ok(edit) => merge_into(&mut resolved, i, edit),
-                Err(e) => refused.push((i, e)),
+            if let Err(e) = self.resolve(edit).and_then(|edit| resolved.add(i, edit)) {
+                refused.push((i, e));
             }
         }
         let mut planned = Vec::new();
-        for (sources, edit) in resolved {
+        let mut footprints = Footprints::default();
+        for (sources, edit) in resolved.edits {
+            let footprint = self.footprint(&edit);
+            if let Err(e) = footprints.claim(&edit, footprint, sources[0]) {
+                refused.extend(sources.into_iter().map(|i| (i, e.clone())));
+                continue;
+            }
             match self.plan(&edit) {
                 Ok((splices, also_at)) => planned.push(Planned {
                     sources,
@@ -234,6 +262,23 @@ impl<'d> Planner<'d> {
             }
         }
         (planned, refused)
+    }
+
+    /// The subtree an edit rewrites: its path, or for a removal that empties its collection
+    /// (which then becomes `{}`/`[]`), the collection's path.
+    fn footprint(&self, edit: &Edit) -> Path {
+        let path = edit.path().clone();
+        let Edit::Remove { .. } = edit else {
+            return path;
+        };
+        let Some(parent) = path.parent() else {
+            return path;
+        };
+        let members = self
+            .doc
+            .lookup(&parent)
+            .map_or(0, |n| n.entries().count() + n.items().count());
+        if members == 1 { parent } else { path }
     }
 
     fn resolve(&self, edit: &Edit) -> Result<Edit, EditError> {
@@ -301,7 +346,8 @@ impl<'d> Planner<'d> {
             Edit::Append { value, .. } => self.append(node, path, value)?,
             Edit::Remove { .. } => self.remove(node, path)?,
             Edit::RenameKey { to, .. } => self.rename(node, path, to)?,
-            Edit::Set { .. } => unreachable!("resolved before planning"),
+            // `resolve` turned every `Set` into `Replace` or `Insert`.
+            Edit::Set { .. } => return Err(refuse(path, "internal error: unresolved set")),
         };
         Ok((splices, also_at))
     }
@@ -853,32 +899,89 @@ impl<'d> Planner<'d> {
     }
 }
 
-/// Adds `edit` to the resolved list, merging an insert of a key that another edit inserts too.
-fn merge_into(resolved: &mut Vec<(Vec<usize>, Edit)>, source: usize, edit: Edit) {
-    if let Edit::Insert {
-        path,
-        key,
-        value: Value::Map(new_entries),
-        after: None,
-    } = &edit
-    {
-        let existing = resolved.iter_mut().find(|(_, e)| {
-            matches!(e, Edit::Insert { path: p, key: k, value: Value::Map(_), after: None } if p == path && k == key)
-        });
-        if let Some((
-            sources,
-            Edit::Insert {
-                value: Value::Map(entries),
-                ..
-            },
-        )) = existing
-        {
-            merge_maps(entries, new_entries);
-            sources.push(source);
-            return;
+/// Subtrees claimed by the edits of a batch: an edit inside a subtree that another edit
+/// removes (or empties) conflicts with it; the later one is refused.
+#[derive(Default)]
+struct Footprints {
+    removed: Vec<(Path, usize)>,
+    touched: Vec<(Path, usize)>,
+}
+
+impl Footprints {
+    fn claim(&mut self, edit: &Edit, footprint: Path, source: usize) -> Result<(), EditError> {
+        let conflict = |other: usize, with: &Path| {
+            refuse(
+                edit.path(),
+                format!(
+                    "conflicts with edit {} on {with} in the same batch",
+                    other + 1
+                ),
+            )
+        };
+        if let Some((p, other)) = self.removed.iter().find(|(p, _)| footprint.starts_with(p)) {
+            return Err(conflict(*other, p));
+        }
+        if matches!(edit, Edit::Remove { .. }) {
+            if let Some((p, other)) = self.touched.iter().find(|(p, _)| p.starts_with(&footprint)) {
+                return Err(conflict(*other, p));
+            }
+            self.removed.push((footprint.clone(), source));
+        }
+        self.touched.push((footprint, source));
+        Ok(())
+    }
+}
+
+/// Resolved edits, with the inserts indexed by (mapping path, key) so that inserts of the same
+/// new key merge (nested `Set`s) or conflict, in linear time over a batch.
+#[derive(Default)]
+struct Resolved {
+    edits: Vec<(Vec<usize>, Edit)>,
+    inserts: std::collections::HashMap<(Path, String), usize>,
+}
+
+impl Resolved {
+    /// Adds `edit`; a second insert of the same key merges when both values are mappings and
+    /// is refused otherwise.
+    fn add(&mut self, source: usize, edit: Edit) -> Result<(), EditError> {
+        let Edit::Insert {
+            path,
+            key,
+            value,
+            after: None,
+        } = &edit
+        else {
+            self.edits.push((vec![source], edit));
+            return Ok(());
+        };
+        let slot = (path.clone(), key.clone());
+        let Some(&at) = self.inserts.get(&slot) else {
+            self.inserts.insert(slot, self.edits.len());
+            self.edits.push((vec![source], edit));
+            return Ok(());
+        };
+        let (sources, existing) = &mut self.edits[at];
+        match (existing, value) {
+            (
+                Edit::Insert {
+                    value: Value::Map(entries),
+                    ..
+                },
+                Value::Map(new_entries),
+            ) => {
+                merge_maps(entries, new_entries);
+                sources.push(source);
+                Ok(())
+            }
+            _ => Err(refuse(
+                &path.clone().key(key.clone()),
+                format!(
+                    "conflicts with edit {} that inserts the same key",
+                    sources[0] + 1
+                ),
+            )),
         }
     }
-    resolved.push((vec![source], edit));
 }
 
 fn merge_maps(into: &mut Vec<(String, Value)>, from: &[(String, Value)]) {
