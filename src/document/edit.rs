@@ -131,16 +131,26 @@ impl Document {
                         text
                     }
                     Err(error) => {
-                        refused.extend(good.iter().flat_map(|p| p.sources.iter().map(|&i| (i, error.clone()))));
+                        refused.extend(
+                            good.iter()
+                                .flat_map(|p| p.sources.iter().map(|&i| (i, error.clone()))),
+                        );
                         self.text.clone()
                     }
                 }
             }
         };
-        let mut applied: Vec<usize> = planned.iter().flat_map(|p| p.sources.iter().copied()).collect();
+        let mut applied: Vec<usize> = planned
+            .iter()
+            .flat_map(|p| p.sources.iter().copied())
+            .collect();
         applied.sort_unstable();
         refused.sort_by_key(|(i, _)| *i);
-        Outcome { text, applied, refused }
+        Outcome {
+            text,
+            applied,
+            refused,
+        }
     }
 
     fn splice_and_verify(&self, planned: &[Planned]) -> Result<String, EditError> {
@@ -157,7 +167,8 @@ impl Document {
 
 /// Applies sorted, non-overlapping splices in one pass.
 pub(super) fn splice(text: &str, splices: &[&TextEdit]) -> Result<String, EditError> {
-    let mut out = String::with_capacity(text.len() + splices.iter().map(|s| s.text.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(text.len() + splices.iter().map(|s| s.text.len()).sum::<usize>());
     let mut cursor = 0;
     for s in splices {
         if s.range.start < cursor {
@@ -184,7 +195,9 @@ fn refuse(path: &Path, reason: impl Into<String>) -> EditError {
 }
 
 fn not_found(path: &Path) -> EditError {
-    EditError::NotFound { path: path.to_string() }
+    EditError::NotFound {
+        path: path.to_string(),
+    }
 }
 
 impl<'d> Planner<'d> {
@@ -201,7 +214,12 @@ impl<'d> Planner<'d> {
         let mut planned = Vec::new();
         for (sources, edit) in resolved {
             match self.plan(&edit) {
-                Ok((splices, also_at)) => planned.push(Planned { sources, edit, also_at, splices }),
+                Ok((splices, also_at)) => planned.push(Planned {
+                    sources,
+                    edit,
+                    also_at,
+                    splices,
+                }),
                 Err(e) => refused.extend(sources.into_iter().map(|i| (i, e.clone()))),
             }
         }
@@ -213,11 +231,19 @@ impl<'d> Planner<'d> {
             return Ok(edit.clone());
         };
         if self.doc.lookup(path).is_some() {
-            return Ok(Edit::Replace { path: path.clone(), value: value.clone() });
+            return Ok(Edit::Replace {
+                path: path.clone(),
+                value: value.clone(),
+            });
         }
         let segments = path.segments();
         let mut depth = 0;
-        while depth < segments.len() && self.doc.lookup(&Path(segments[..=depth].to_vec())).is_some() {
+        while depth < segments.len()
+            && self
+                .doc
+                .lookup(&Path(segments[..=depth].to_vec()))
+                .is_some()
+        {
             depth += 1;
         }
         let mut nested = value.clone();
@@ -242,7 +268,9 @@ impl<'d> Planner<'d> {
         let path = edit.path();
         let (node, also_at) = match edit {
             Edit::Remove { path } | Edit::RenameKey { path, .. } => {
-                let parent = path.parent().ok_or_else(|| refuse(path, "cannot remove or rename the root"))?;
+                let parent = path
+                    .parent()
+                    .ok_or_else(|| refuse(path, "cannot remove or rename the root"))?;
                 let parent_node = self.doc.lookup(&parent).ok_or_else(|| not_found(&parent))?;
                 let node = self.doc.lookup(path).ok_or_else(|| not_found(path))?;
                 if matches!(edit, Edit::Remove { .. }) {
@@ -257,7 +285,9 @@ impl<'d> Planner<'d> {
         };
         let splices = match edit {
             Edit::Replace { value, .. } => self.replace(node, path, value)?,
-            Edit::Insert { key, value, after, .. } => self.insert(node, path, key, value, after.as_deref())?,
+            Edit::Insert {
+                key, value, after, ..
+            } => self.insert(node, path, key, value, after.as_deref())?,
             Edit::Append { value, .. } => self.append(node, path, value)?,
             Edit::Remove { .. } => self.remove(node, path)?,
             Edit::RenameKey { to, .. } => self.rename(node, path, to)?,
@@ -279,7 +309,9 @@ impl<'d> Planner<'d> {
                     let (al, ac) = alias.location();
                     return Err(refuse(
                         path,
-                        format!("inside anchor &{name} ({l}:{c}), which *{name} at {al}:{ac} also uses; the change would reach every use of the anchor"),
+                        format!(
+                            "inside anchor &{name} ({l}:{c}), which *{name} at {al}:{ac} also uses; the change would reach every use of the anchor"
+                        ),
                     ));
                 }
                 let relative = Path(path.segments()[n.path().segments().len()..].to_vec());
@@ -300,7 +332,10 @@ impl<'d> Planner<'d> {
             if let Some(alias) = aliases.iter().find(|a| !span.contains(&a.span().start)) {
                 let (l, c) = alias.location();
                 let name = anchored.anchor_name().unwrap_or_default();
-                return Err(refuse(path, format!("defines anchor &{name} that *{name} at {l}:{c} still uses")));
+                return Err(refuse(
+                    path,
+                    format!("defines anchor &{name} that *{name} at {l}:{c} still uses"),
+                ));
             }
         }
         Ok(())
@@ -320,7 +355,11 @@ impl<'d> Planner<'d> {
     fn line_end(&self, offset: usize) -> usize {
         let text = self.text();
         let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-        if end > 0 && end < text.len() && text.as_bytes()[end - 1] == b'\r' { end - 1 } else { end }
+        if end > 0 && end < text.len() && text.as_bytes()[end - 1] == b'\r' {
+            end - 1
+        } else {
+            end
+        }
     }
 
     /// Offset just after the line break that ends the line containing `offset`, if any.
@@ -330,17 +369,25 @@ impl<'d> Planner<'d> {
 
     fn first_on_line(&self, offset: usize) -> bool {
         let start = self.doc.lines.line_start(offset);
-        self.text()[start..offset].chars().all(|c| c == ' ' || c == '\t')
+        self.text()[start..offset]
+            .chars()
+            .all(|c| c == ' ' || c == '\t')
     }
 
     /// Where a new line goes after the line containing `offset`, and the text framing it.
     fn new_line_after(&self, offset: usize, line: String) -> TextEdit {
         let eol = self.doc.format.eol;
         match self.next_line(offset) {
-            Some(pos) => TextEdit { range: pos..pos, text: format!("{line}{eol}") },
+            Some(pos) => TextEdit {
+                range: pos..pos,
+                text: format!("{line}{eol}"),
+            },
             None => {
                 let end = self.text().len();
-                TextEdit { range: end..end, text: format!("{eol}{line}") }
+                TextEdit {
+                    range: end..end,
+                    text: format!("{eol}{line}"),
+                }
             }
         }
     }
@@ -382,7 +429,11 @@ impl<'d> Planner<'d> {
             }
         }
         if single + double > plain {
-            Some(if single > double { Style::SingleQuoted } else { Style::DoubleQuoted })
+            Some(if single > double {
+                Style::SingleQuoted
+            } else {
+                Style::DoubleQuoted
+            })
         } else {
             None
         }
@@ -390,11 +441,19 @@ impl<'d> Planner<'d> {
 
     // ----- operations -----
 
-    fn replace(&self, node: NodeRef<'d>, path: &Path, value: &Value) -> Result<Vec<TextEdit>, EditError> {
+    fn replace(
+        &self,
+        node: NodeRef<'d>,
+        path: &Path,
+        value: &Value,
+    ) -> Result<Vec<TextEdit>, EditError> {
         let fmt = &self.doc.format;
         let in_flow = self.in_flow(node);
         if let Some(style @ (Style::Literal | Style::Folded)) = node.style() {
-            return Err(refuse(path, format!("is a {style:?} block scalar; replacing block scalars is not supported")));
+            return Err(refuse(
+                path,
+                format!("is a {style:?} block scalar; replacing block scalars is not supported"),
+            ));
         }
         let key = node.key_node();
         let implicit_null = node.is_null() && node.span().is_empty();
@@ -403,35 +462,72 @@ impl<'d> Planner<'d> {
                 (Some(style), Value::Str(_)) => Some(style),
                 _ => None,
             };
-            let text = if value.is_collection() { render::flow(value, style) } else { render::scalar(value, style, in_flow) };
+            let text = if value.is_collection() {
+                render::flow(value, style)
+            } else {
+                render::scalar(value, style, in_flow)
+            };
             if implicit_null {
-                let key = key.ok_or_else(|| refuse(path, "empty sequence item; replace the item instead"))?;
+                let key = key
+                    .ok_or_else(|| refuse(path, "empty sequence item; replace the item instead"))?;
                 let pos = self.colon_end(key);
-                return Ok(vec![TextEdit { range: pos..pos, text: format!(" {text}") }]);
+                return Ok(vec![TextEdit {
+                    range: pos..pos,
+                    text: format!(" {text}"),
+                }]);
             }
-            return Ok(vec![TextEdit { range: node.span(), text }]);
+            return Ok(vec![TextEdit {
+                range: node.span(),
+                text,
+            }]);
         } else {
             value
         };
         // A collection value in block context.
         let col = self.column(node.span().start);
-        let own_line = self.first_on_line(node.span().start) || node.parent().is_some_and(|p| p.is_sequence());
+        let own_line =
+            self.first_on_line(node.span().start) || node.parent().is_some_and(|p| p.is_sequence());
         let deeper = key.is_none_or(|k| col > self.column(k.span().start));
         if !node.is_flow() && !implicit_null && own_line && deeper && !node.is_null() {
             let block = render::block_at(text, col, fmt, None);
-            return Ok(vec![TextEdit { range: node.span(), text: block }]);
+            return Ok(vec![TextEdit {
+                range: node.span(),
+                text: block,
+            }]);
         }
         let Some(key) = key else {
-            return Ok(vec![TextEdit { range: node.span(), text: render::flow(text, None) }]);
+            return Ok(vec![TextEdit {
+                range: node.span(),
+                text: render::flow(text, None),
+            }]);
         };
         let key_col = self.column(key.span().start);
         let start = self.colon_end(key);
-        let end = if implicit_null { start } else { node.span().end };
-        let anchor = node.raw().anchor.as_ref().map(|(name, _)| format!(" &{name}")).unwrap_or_default();
-        Ok(vec![TextEdit { range: start..end, text: format!("{anchor}{}", render::after_key(text, key_col, fmt, None)) }])
+        let end = if implicit_null {
+            start
+        } else {
+            node.span().end
+        };
+        let anchor = node
+            .raw()
+            .anchor
+            .as_ref()
+            .map(|(name, _)| format!(" &{name}"))
+            .unwrap_or_default();
+        Ok(vec![TextEdit {
+            range: start..end,
+            text: format!("{anchor}{}", render::after_key(text, key_col, fmt, None)),
+        }])
     }
 
-    fn insert(&self, node: NodeRef<'d>, path: &Path, key: &str, value: &Value, after: Option<&str>) -> Result<Vec<TextEdit>, EditError> {
+    fn insert(
+        &self,
+        node: NodeRef<'d>,
+        path: &Path,
+        key: &str,
+        value: &Value,
+        after: Option<&str>,
+    ) -> Result<Vec<TextEdit>, EditError> {
         let fmt = &self.doc.format;
         if node.get(key).is_some() {
             return Err(refuse(path, format!("key \"{key}\" already exists")));
@@ -440,40 +536,87 @@ impl<'d> Planner<'d> {
         match node.kind() {
             NodeKind::Mapping { flow, entries } => {
                 let anchor_entry = match after {
-                    Some(after) => node.entries().find(|(k, _)| k.as_str() == Some(after)).ok_or_else(|| not_found(&path.clone().key(after)))?,
-                    None => node.entries().last().ok_or_else(|| refuse(path, "empty mapping"))?,
+                    Some(after) => node
+                        .entries()
+                        .find(|(k, _)| k.as_str() == Some(after))
+                        .ok_or_else(|| not_found(&path.clone().key(after)))?,
+                    None => node
+                        .entries()
+                        .last()
+                        .ok_or_else(|| refuse(path, "empty mapping"))?,
                 };
                 let end = self.entry_end(anchor_entry.0, anchor_entry.1);
                 if *flow {
-                    let entry = format!("{}: {}", render::string(key, None, true), render::flow(value, style));
+                    let entry = format!(
+                        "{}: {}",
+                        render::string(key, None, true),
+                        render::flow(value, style)
+                    );
                     if entries.is_empty() {
                         let pos = node.span().start + 1;
-                        return Ok(vec![TextEdit { range: pos..pos, text: entry }]);
+                        return Ok(vec![TextEdit {
+                            range: pos..pos,
+                            text: entry,
+                        }]);
                     }
-                    return Ok(vec![TextEdit { range: end..end, text: format!(", {entry}") }]);
+                    return Ok(vec![TextEdit {
+                        range: end..end,
+                        text: format!(", {entry}"),
+                    }]);
                 }
-                let first_key = node.entries().next().map(|(k, _)| k).ok_or_else(|| refuse(path, "empty mapping"))?;
+                let first_key = node
+                    .entries()
+                    .next()
+                    .map(|(k, _)| k)
+                    .ok_or_else(|| refuse(path, "empty mapping"))?;
                 let col = self.column(first_key.span().start);
-                let line = format!("{}{}:{}", " ".repeat(col), render::string(key, None, false), render::after_key(value, col, fmt, style));
+                let line = format!(
+                    "{}{}:{}",
+                    " ".repeat(col),
+                    render::string(key, None, false),
+                    render::after_key(value, col, fmt, style)
+                );
                 Ok(vec![self.new_line_after(end, line)])
             }
             NodeKind::Scalar { .. } if node.is_null() => {
-                let parent_key = node.key_node().ok_or_else(|| refuse(path, "is an empty sequence item, not a mapping"))?;
+                let parent_key = node
+                    .key_node()
+                    .ok_or_else(|| refuse(path, "is an empty sequence item, not a mapping"))?;
                 if !node.span().is_empty() || self.in_flow(node) {
                     let map = Value::Map(vec![(key.to_string(), value.clone())]);
-                    return Ok(vec![TextEdit { range: node.span(), text: render::flow(&map, style) }]);
+                    return Ok(vec![TextEdit {
+                        range: node.span(),
+                        text: render::flow(&map, style),
+                    }]);
                 }
                 let col = self.column(parent_key.span().start) + fmt.unit;
                 let pos = self.line_end(self.colon_end(parent_key));
-                let text = format!("{}{}{}:{}", fmt.eol, " ".repeat(col), render::string(key, None, false), render::after_key(value, col, fmt, style));
-                Ok(vec![TextEdit { range: pos..pos, text }])
+                let text = format!(
+                    "{}{}{}:{}",
+                    fmt.eol,
+                    " ".repeat(col),
+                    render::string(key, None, false),
+                    render::after_key(value, col, fmt, style)
+                );
+                Ok(vec![TextEdit {
+                    range: pos..pos,
+                    text,
+                }])
             }
-            NodeKind::Alias { name } => Err(refuse(path, format!("is an alias (*{name}); the change would land on the anchor"))),
+            NodeKind::Alias { name } => Err(refuse(
+                path,
+                format!("is an alias (*{name}); the change would land on the anchor"),
+            )),
             _ => Err(refuse(path, "is not a mapping")),
         }
     }
 
-    fn append(&self, node: NodeRef<'d>, path: &Path, value: &Value) -> Result<Vec<TextEdit>, EditError> {
+    fn append(
+        &self,
+        node: NodeRef<'d>,
+        path: &Path,
+        value: &Value,
+    ) -> Result<Vec<TextEdit>, EditError> {
         let fmt = &self.doc.format;
         let style = self.sibling_style(node);
         match node.kind() {
@@ -482,48 +625,97 @@ impl<'d> Planner<'d> {
                 match items.last() {
                     None => {
                         let pos = node.span().start + 1;
-                        Ok(vec![TextEdit { range: pos..pos, text }])
+                        Ok(vec![TextEdit {
+                            range: pos..pos,
+                            text,
+                        }])
                     }
                     Some(last) => {
                         let end = self.doc.node(last.node).span().end;
-                        Ok(vec![TextEdit { range: end..end, text: format!(", {text}") }])
+                        Ok(vec![TextEdit {
+                            range: end..end,
+                            text: format!(", {text}"),
+                        }])
                     }
                 }
             }
             NodeKind::Sequence { flow: false, items } => {
-                let first = items.first().ok_or_else(|| refuse(path, "empty sequence"))?;
+                let first = items
+                    .first()
+                    .ok_or_else(|| refuse(path, "empty sequence"))?;
                 let last = items.last().ok_or_else(|| refuse(path, "empty sequence"))?;
-                let dash = first.dash.ok_or_else(|| refuse(path, "cannot find the sequence's dashes"))?;
+                let dash = first
+                    .dash
+                    .ok_or_else(|| refuse(path, "cannot find the sequence's dashes"))?;
                 let col = self.column(dash);
-                let line = format!("{}- {}", " ".repeat(col), render::item(value, col + 2, fmt, style));
-                Ok(vec![self.new_line_after(self.doc.node(last.node).span().end, line)])
+                let line = format!(
+                    "{}- {}",
+                    " ".repeat(col),
+                    render::item(value, col + 2, fmt, style)
+                );
+                Ok(vec![
+                    self.new_line_after(self.doc.node(last.node).span().end, line),
+                ])
             }
             NodeKind::Scalar { .. } if node.is_null() => {
-                let parent_key = node.key_node().ok_or_else(|| refuse(path, "is an empty sequence item"))?;
+                let parent_key = node
+                    .key_node()
+                    .ok_or_else(|| refuse(path, "is an empty sequence item"))?;
                 if !node.span().is_empty() || self.in_flow(node) {
-                    return Ok(vec![TextEdit { range: node.span(), text: format!("[{}]", render::flow(value, style)) }]);
+                    return Ok(vec![TextEdit {
+                        range: node.span(),
+                        text: format!("[{}]", render::flow(value, style)),
+                    }]);
                 }
                 let key_col = self.column(parent_key.span().start);
-                let col = if fmt.indent_sequences { key_col + fmt.unit } else { key_col };
+                let col = if fmt.indent_sequences {
+                    key_col + fmt.unit
+                } else {
+                    key_col
+                };
                 let pos = self.line_end(self.colon_end(parent_key));
-                let text = format!("{}{}- {}", fmt.eol, " ".repeat(col), render::item(value, col + 2, fmt, style));
-                Ok(vec![TextEdit { range: pos..pos, text }])
+                let text = format!(
+                    "{}{}- {}",
+                    fmt.eol,
+                    " ".repeat(col),
+                    render::item(value, col + 2, fmt, style)
+                );
+                Ok(vec![TextEdit {
+                    range: pos..pos,
+                    text,
+                }])
             }
-            NodeKind::Alias { name } => Err(refuse(path, format!("is an alias (*{name}); the change would land on the anchor"))),
+            NodeKind::Alias { name } => Err(refuse(
+                path,
+                format!("is an alias (*{name}); the change would land on the anchor"),
+            )),
             _ => Err(refuse(path, "is not a sequence")),
         }
     }
 
     fn remove(&self, node: NodeRef<'d>, path: &Path) -> Result<Vec<TextEdit>, EditError> {
-        let parent = node.parent().ok_or_else(|| refuse(path, "cannot remove the root"))?;
+        let parent = node
+            .parent()
+            .ok_or_else(|| refuse(path, "cannot remove the root"))?;
         // (start of the member including its key/dash, end of its content) for each member.
         let members: Vec<(usize, usize)> = if parent.is_mapping() {
-            parent.entries().map(|(k, v)| (k.raw().start, self.entry_end(k, v))).collect()
+            parent
+                .entries()
+                .map(|(k, v)| (k.raw().start, self.entry_end(k, v)))
+                .collect()
         } else {
             let NodeKind::Sequence { items, .. } = parent.kind() else {
                 return Err(refuse(path, "parent is not a collection"));
             };
-            items.iter().map(|i| (i.dash.unwrap_or(self.doc.node(i.node).raw().start), self.doc.node(i.node).span().end)).collect()
+            items
+                .iter()
+                .map(|i| {
+                    (
+                        i.dash.unwrap_or(self.doc.node(i.node).raw().start),
+                        self.doc.node(i.node).span().end,
+                    )
+                })
+                .collect()
         };
         let position = if parent.is_mapping() {
             parent.entries().position(|(_, v)| v.id == node.id)
@@ -539,11 +731,17 @@ impl<'d> Planner<'d> {
                 (Some(prev), None) => members[prev].1..end,
                 (None, None) => start..end,
             };
-            return Ok(vec![TextEdit { range, text: String::new() }]);
+            return Ok(vec![TextEdit {
+                range,
+                text: String::new(),
+            }]);
         }
         if members.len() == 1 {
             let range = parent.span().start..self.line_end(parent.span().end);
-            return Ok(vec![TextEdit { range, text: empty.to_string() }]);
+            return Ok(vec![TextEdit {
+                range,
+                text: empty.to_string(),
+            }]);
         }
         if self.first_on_line(start) {
             let line_start = self.doc.lines.line_start(start);
@@ -552,35 +750,69 @@ impl<'d> Planner<'d> {
                 // Last line without a final newline: take the line break before it instead.
                 None => line_start.saturating_sub(self.doc.format.eol.len())..self.text().len(),
             };
-            return Ok(vec![TextEdit { range, text: String::new() }]);
+            return Ok(vec![TextEdit {
+                range,
+                text: String::new(),
+            }]);
         }
         // The first entry of a mapping that shares its line with a `- `.
-        let next = members.get(position + 1).ok_or_else(|| refuse(path, "cannot remove this entry without reformatting its line"))?;
+        let next = members.get(position + 1).ok_or_else(|| {
+            refuse(
+                path,
+                "cannot remove this entry without reformatting its line",
+            )
+        })?;
         let gap = &self.text()[self.line_end(end)..next.0];
         if !gap.chars().all(char::is_whitespace) {
-            return Err(refuse(path, "comments between this entry and the next would be lost"));
+            return Err(refuse(
+                path,
+                "comments between this entry and the next would be lost",
+            ));
         }
-        Ok(vec![TextEdit { range: start..next.0, text: String::new() }])
+        Ok(vec![TextEdit {
+            range: start..next.0,
+            text: String::new(),
+        }])
     }
 
     fn rename(&self, node: NodeRef<'d>, path: &Path, to: &str) -> Result<Vec<TextEdit>, EditError> {
-        let key = node.key_node().ok_or_else(|| refuse(path, "is not a mapping entry"))?;
+        let key = node
+            .key_node()
+            .ok_or_else(|| refuse(path, "is not a mapping entry"))?;
         let parent = node.parent().ok_or_else(|| not_found(path))?;
         if parent.get(to).is_some() {
             return Err(refuse(path, format!("key \"{to}\" already exists")));
         }
-        let style = key.style().filter(|s| matches!(s, Style::SingleQuoted | Style::DoubleQuoted));
-        Ok(vec![TextEdit { range: key.span(), text: render::string(to, style, self.in_flow(key)) }])
+        let style = key
+            .style()
+            .filter(|s| matches!(s, Style::SingleQuoted | Style::DoubleQuoted));
+        Ok(vec![TextEdit {
+            range: key.span(),
+            text: render::string(to, style, self.in_flow(key)),
+        }])
     }
 }
 
 /// Adds `edit` to the resolved list, merging an insert of a key that another edit inserts too.
 fn merge_into(resolved: &mut Vec<(Vec<usize>, Edit)>, source: usize, edit: Edit) {
-    if let Edit::Insert { path, key, value: Value::Map(new_entries), after: None } = &edit {
+    if let Edit::Insert {
+        path,
+        key,
+        value: Value::Map(new_entries),
+        after: None,
+    } = &edit
+    {
         let existing = resolved.iter_mut().find(|(_, e)| {
             matches!(e, Edit::Insert { path: p, key: k, value: Value::Map(_), after: None } if p == path && k == key)
         });
-        if let Some((sources, Edit::Insert { value: Value::Map(entries), .. })) = existing {
+        if let Some((
+            sources,
+            Edit::Insert {
+                value: Value::Map(entries),
+                ..
+            },
+        )) = existing
+        {
             merge_maps(entries, new_entries);
             sources.push(source);
             return;
@@ -590,7 +822,11 @@ fn merge_into(resolved: &mut Vec<(Vec<usize>, Edit)>, source: usize, edit: Edit)
 }
 
 fn merge_maps(into: &mut Vec<(String, Value)>, from: &[(String, Value)]) {
-    let positions: BTreeMap<String, usize> = into.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+    let positions: BTreeMap<String, usize> = into
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.clone(), i))
+        .collect();
     for (key, value) in from {
         match (positions.get(key), value) {
             (Some(&i), Value::Map(inner)) => {

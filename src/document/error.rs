@@ -7,9 +7,11 @@ use thiserror::Error;
 pub enum LoadError {
     #[error("{line}:{col}: the file is not valid UTF-8; save it as UTF-8")]
     NotUtf8 { line: usize, col: usize },
-    #[error("1:1: the file is {size} bytes, above the {limit}-byte limit; split it or raise --max-file-size")]
+    #[error(
+        "1:1: the file is {size} bytes, above the {limit}-byte limit; split it or raise --max-file-size"
+    )]
     TooLarge { size: usize, limit: usize },
-    #[error("{line}:{col}: invalid YAML: {message}")]
+    #[error("{line}:{col}: invalid YAML: {message}; fix the syntax at this position")]
     Syntax {
         line: usize,
         col: usize,

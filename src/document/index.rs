@@ -112,7 +112,10 @@ pub fn build(text: &str, lines: &LineIndex) -> Result<Index, LoadError> {
 }
 
 enum Frame {
-    Collection { id: NodeId, pending_key: Option<NodeId> },
+    Collection {
+        id: NodeId,
+        pending_key: Option<NodeId>,
+    },
 }
 
 struct Builder<'t> {
@@ -165,7 +168,14 @@ impl<'t> Builder<'t> {
                 self.add_node(NodeKind::Alias { name }, r, &span, None);
             }
             Event::UnresolvedAlias(name) => {
-                self.add_node(NodeKind::Alias { name: name.into_owned() }, r, &span, None);
+                self.add_node(
+                    NodeKind::Alias {
+                        name: name.into_owned(),
+                    },
+                    r,
+                    &span,
+                    None,
+                );
             }
             Event::Scalar(value, style, _, tag) => {
                 let style = Style::from(style);
@@ -187,7 +197,10 @@ impl<'t> Builder<'t> {
                     items: Vec::new(),
                 };
                 let id = self.add_node(kind, r, &span, tag.map(|t| t.original()));
-                self.stack.push(Frame::Collection { id, pending_key: None });
+                self.stack.push(Frame::Collection {
+                    id,
+                    pending_key: None,
+                });
             }
             Event::MappingStart(style, _, tag) => {
                 let flow = style == StructureStyle::Flow;
@@ -196,7 +209,10 @@ impl<'t> Builder<'t> {
                     entries: Vec::new(),
                 };
                 let id = self.add_node(kind, r, &span, tag.map(|t| t.original()));
-                self.stack.push(Frame::Collection { id, pending_key: None });
+                self.stack.push(Frame::Collection {
+                    id,
+                    pending_key: None,
+                });
             }
             Event::SequenceEnd | Event::MappingEnd => self.end_collection(r),
             _ => {}
@@ -339,7 +355,11 @@ impl<'t> Builder<'t> {
                 let key = &self.index.nodes[e.key];
                 let value = &self.index.nodes[e.value];
                 // `key:` with no value has a zero-width value at the key.
-                if value.span.end >= key.span.end { e.value } else { e.key }
+                if value.span.end >= key.span.end {
+                    e.value
+                } else {
+                    e.key
+                }
             }),
             _ => None,
         }?;

@@ -74,7 +74,10 @@ impl Document {
                 let valid = &bytes[..e.valid_up_to()];
                 let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
                 let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-                let col = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+                let col = String::from_utf8_lossy(&valid[line_start..])
+                    .chars()
+                    .count()
+                    + 1;
                 Err(LoadError::NotUtf8 { line, col })
             }
         }
@@ -181,11 +184,11 @@ impl Document {
         for (id, node) in self.index.nodes.iter().enumerate() {
             // Nodes are in event order; an anchor event follows its node, so a node's own
             // anchor is registered before any alias that could use it.
-            if let NodeKind::Alias { name } = &node.kind {
-                if let Some(&target) = latest.get(name.as_str()) {
-                    self.alias_targets.insert(id, target);
-                    self.anchor_uses.entry(target).or_default().push(id);
-                }
+            if let NodeKind::Alias { name } = &node.kind
+                && let Some(&target) = latest.get(name.as_str())
+            {
+                self.alias_targets.insert(id, target);
+                self.anchor_uses.entry(target).or_default().push(id);
             }
             if let Some((name, _)) = &node.anchor {
                 latest.insert(name, id);
@@ -210,10 +213,16 @@ impl Document {
         let mut seq_found = false;
         for (id, node) in self.index.nodes.iter().enumerate() {
             let Some(parent) = node.parent else { continue };
-            let NodeKind::Mapping { flow: false, entries } = &self.index.nodes[parent].kind else {
+            let NodeKind::Mapping {
+                flow: false,
+                entries,
+            } = &self.index.nodes[parent].kind
+            else {
                 continue;
             };
-            let Some(entry) = entries.iter().find(|e| e.value == id) else { continue };
+            let Some(entry) = entries.iter().find(|e| e.value == id) else {
+                continue;
+            };
             let key_col = self.column(self.index.nodes[entry.key].span.start);
             match &node.kind {
                 NodeKind::Mapping { flow: false, .. } if !unit_found => {
@@ -292,7 +301,10 @@ impl<'d> NodeRef<'d> {
     }
 
     pub fn is_flow(&self) -> bool {
-        matches!(self.kind(), NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. })
+        matches!(
+            self.kind(),
+            NodeKind::Mapping { flow: true, .. } | NodeKind::Sequence { flow: true, .. }
+        )
     }
 
     pub fn tag(&self) -> Option<&'d str> {
@@ -327,7 +339,9 @@ impl<'d> NodeRef<'d> {
             NodeKind::Mapping { entries, .. } => entries,
             _ => &[],
         };
-        entries.iter().map(move |e| (doc.node(e.key), doc.node(e.value)))
+        entries
+            .iter()
+            .map(move |e| (doc.node(e.key), doc.node(e.value)))
     }
 
     /// Items of a sequence, in source order.
@@ -342,13 +356,18 @@ impl<'d> NodeRef<'d> {
 
     /// The value under scalar key `key` (not following merge keys).
     pub fn get(&self, key: &str) -> Option<NodeRef<'d>> {
-        self.entries().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v)
+        self.entries()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
     }
 
     /// The key node of the entry whose value is this node.
     pub fn key_node(&self) -> Option<NodeRef<'d>> {
         let parent = self.parent()?;
-        parent.entries().find(|(_, v)| v.id == self.id).map(|(k, _)| k)
+        parent
+            .entries()
+            .find(|(_, v)| v.id == self.id)
+            .map(|(k, _)| k)
     }
 
     /// The path from the root of this node's document.

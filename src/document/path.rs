@@ -112,7 +112,10 @@ impl FromStr for Path {
                         segments.push(Segment::Key(quoted(&mut chars, s)?));
                     } else {
                         let digits: String = chars.by_ref().take_while(|c| *c != ']').collect();
-                        let n = digits.trim().parse().map_err(|_| PathParseError(s.into()))?;
+                        let n = digits
+                            .trim()
+                            .parse()
+                            .map_err(|_| PathParseError(s.into()))?;
                         segments.push(Segment::Index(n));
                         expect_key = false;
                         continue;

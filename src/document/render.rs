@@ -38,7 +38,11 @@ fn looks_numeric(s: &str) -> bool {
         return false;
     }
     let lower = body.to_ascii_lowercase();
-    if matches!(lower.as_str(), ".inf" | ".nan") || lower.starts_with("0x") || lower.starts_with("0o") || lower.starts_with("0b") {
+    if matches!(lower.as_str(), ".inf" | ".nan")
+        || lower.starts_with("0x")
+        || lower.starts_with("0o")
+        || lower.starts_with("0b")
+    {
         return true;
     }
     let digitish = body
@@ -162,11 +166,25 @@ pub fn after_key(value: &Value, key_col: usize, fmt: &Format, style: Option<Styl
     match value {
         Value::Map(entries) if !entries.is_empty() => {
             let col = key_col + fmt.unit;
-            format!("{}{}{}", fmt.eol, pad(col), mapping_lines(entries, col, fmt, style))
+            format!(
+                "{}{}{}",
+                fmt.eol,
+                pad(col),
+                mapping_lines(entries, col, fmt, style)
+            )
         }
         Value::Seq(items) if !items.is_empty() => {
-            let col = if fmt.indent_sequences { key_col + fmt.unit } else { key_col };
-            format!("{}{}{}", fmt.eol, pad(col), sequence_lines(items, col, fmt, style))
+            let col = if fmt.indent_sequences {
+                key_col + fmt.unit
+            } else {
+                key_col
+            };
+            format!(
+                "{}{}{}",
+                fmt.eol,
+                pad(col),
+                sequence_lines(items, col, fmt, style)
+            )
         }
         other => format!(" {}", scalar(other, style, false)),
     }
@@ -174,17 +192,31 @@ pub fn after_key(value: &Value, key_col: usize, fmt: &Format, style: Option<Styl
 
 /// Block mapping lines at column `col`; the first line carries no indentation (the caller
 /// has already placed the cursor there).
-pub fn mapping_lines(entries: &[(String, Value)], col: usize, fmt: &Format, style: Option<Style>) -> String {
+pub fn mapping_lines(
+    entries: &[(String, Value)],
+    col: usize,
+    fmt: &Format,
+    style: Option<Style>,
+) -> String {
     let lines: Vec<String> = entries
         .iter()
-        .map(|(k, v)| format!("{}:{}", string(k, None, false), after_key(v, col, fmt, style)))
+        .map(|(k, v)| {
+            format!(
+                "{}:{}",
+                string(k, None, false),
+                after_key(v, col, fmt, style)
+            )
+        })
         .collect();
     lines.join(&format!("{}{}", fmt.eol, pad(col)))
 }
 
 /// Block sequence lines with dashes at column `col`; the first line carries no indentation.
 pub fn sequence_lines(items: &[Value], col: usize, fmt: &Format, style: Option<Style>) -> String {
-    let lines: Vec<String> = items.iter().map(|v| format!("- {}", item(v, col + 2, fmt, style))).collect();
+    let lines: Vec<String> = items
+        .iter()
+        .map(|v| format!("- {}", item(v, col + 2, fmt, style)))
+        .collect();
     lines.join(&format!("{}{}", fmt.eol, pad(col)))
 }
 
@@ -212,10 +244,36 @@ mod tests {
 
     #[test]
     fn ambiguous_strings_are_quoted() {
-        for s in ["8080:80", "yes", "on", "null", "1e3", "0755", "12:30", "", "~", "2024-01-01", "- x", "#c", "a: b", "true", "0x1F", ".inf", "-1"] {
+        for s in [
+            "8080:80",
+            "yes",
+            "on",
+            "null",
+            "1e3",
+            "0755",
+            "12:30",
+            "",
+            "~",
+            "2024-01-01",
+            "- x",
+            "#c",
+            "a: b",
+            "true",
+            "0x1F",
+            ".inf",
+            "-1",
+        ] {
             assert!(!plain_safe(s, false), "{s:?} must be quoted");
         }
-        for s in ["nginx:1.27", "unless-stopped", "postgres", "512M", "-x", "/run/secrets/db", "a,b"] {
+        for s in [
+            "nginx:1.27",
+            "unless-stopped",
+            "postgres",
+            "512M",
+            "-x",
+            "/run/secrets/db",
+            "a,b",
+        ] {
             assert!(plain_safe(s, false), "{s:?} can be plain");
         }
         assert!(!plain_safe("a,b", true));
@@ -224,7 +282,10 @@ mod tests {
     #[test]
     fn styles_are_kept_when_possible() {
         assert_eq!(string("it's", Some(Style::SingleQuoted), false), "'it''s'");
-        assert_eq!(string("a\nb", Some(Style::SingleQuoted), false), "\"a\\nb\"");
+        assert_eq!(
+            string("a\nb", Some(Style::SingleQuoted), false),
+            "\"a\\nb\""
+        );
         assert_eq!(string("x", Some(Style::DoubleQuoted), false), "\"x\"");
         assert_eq!(string("yes", Some(Style::Plain), false), "\"yes\"");
     }

@@ -74,6 +74,9 @@ pub fn scalar_key(key: &yaml_serde::Value) -> String {
         Y::Number(n) => n.to_string(),
         Y::Bool(b) => b.to_string(),
         Y::Null => "null".into(),
-        other => yaml_serde::to_string(other).unwrap_or_default().trim().to_string(),
+        other => yaml_serde::to_string(other)
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     }
 }

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use yaml_serde::Value as Y;
 
+use super::Document;
 use super::edit::{Edit, Planned, TextEdit};
 use super::error::EditError;
 use super::path::{Path, Segment};
 use super::value::scalar_key;
-use super::Document;
 
 pub(super) fn verify(
     original: &Document,
@@ -21,14 +21,23 @@ pub(super) fn verify(
     new_text: &str,
 ) -> Result<(), EditError> {
     let what = describe(planned);
-    let fail = |divergence: String| EditError::Verify { edit: what.clone(), divergence };
+    let fail = |divergence: String| EditError::Verify {
+        edit: what.clone(),
+        divergence,
+    };
     check_untouched_bytes(&original.text, splices, new_text).map_err(&fail)?;
-    let edited = Document::parse(new_text).map_err(|e| fail(format!("the output does not parse: {e}")))?;
+    let edited =
+        Document::parse(new_text).map_err(|e| fail(format!("the output does not parse: {e}")))?;
     check_comments(original, &edited, splices).map_err(&fail)?;
-    let before = load(&original.text).map_err(|e| fail(format!("cannot load the original for comparison: {e}")))?;
+    let before = load(&original.text)
+        .map_err(|e| fail(format!("cannot load the original for comparison: {e}")))?;
     let after = load(new_text).map_err(|e| fail(format!("the output does not load: {e}")))?;
     if before.len() != after.len() {
-        return Err(fail(format!("the file had {} documents and now has {}", before.len(), after.len())));
+        return Err(fail(format!(
+            "the file had {} documents and now has {}",
+            before.len(),
+            after.len()
+        )));
     }
     let mut intended = before;
     if let Some(first) = intended.first_mut() {
@@ -37,7 +46,10 @@ pub(super) fn verify(
     for (i, (want, got)) in intended.iter().zip(&after).enumerate() {
         if want != got {
             let at = first_difference(want, got, &mut Vec::new()).unwrap_or_default();
-            return Err(fail(format!("document {} differs from the intended value at {at}", i + 1)));
+            return Err(fail(format!(
+                "document {} differs from the intended value at {at}",
+                i + 1
+            )));
         }
     }
     Ok(())
@@ -49,7 +61,9 @@ fn describe(planned: &[Planned]) -> String {
 }
 
 fn load(text: &str) -> Result<Vec<Y>, yaml_serde::Error> {
-    yaml_serde::Deserializer::from_str(text).map(Y::deserialize).collect()
+    yaml_serde::Deserializer::from_str(text)
+        .map(Y::deserialize)
+        .collect()
 }
 
 fn check_untouched_bytes(old: &str, splices: &[&TextEdit], new: &str) -> Result<(), String> {
@@ -57,13 +71,17 @@ fn check_untouched_bytes(old: &str, splices: &[&TextEdit], new: &str) -> Result<
     for s in splices {
         let keep = &old[old_pos..s.range.start];
         if new.get(new_pos..new_pos + keep.len()) != Some(keep) {
-            return Err(format!("bytes outside the edits changed near byte {old_pos}"));
+            return Err(format!(
+                "bytes outside the edits changed near byte {old_pos}"
+            ));
         }
         new_pos += keep.len() + s.text.len();
         old_pos = s.range.end;
     }
     if new.get(new_pos..) != Some(&old[old_pos..]) {
-        return Err(format!("bytes after the last edit changed (byte {old_pos})"));
+        return Err(format!(
+            "bytes after the last edit changed (byte {old_pos})"
+        ));
     }
     Ok(())
 }
@@ -74,14 +92,19 @@ fn check_comments(old: &Document, new: &Document, splices: &[&TextEdit]) -> Resu
         *present.entry(text.trim_end()).or_default() += 1;
     }
     for (range, text) in old.comments() {
-        let removed = splices.iter().any(|s| s.range.start < range.end && range.start < s.range.end);
+        let removed = splices
+            .iter()
+            .any(|s| s.range.start < range.end && range.start < s.range.end);
         if removed {
             continue;
         }
         let count = present.entry(text.trim_end()).or_default();
         if *count == 0 {
             let (line, _) = old.line_col(range.start);
-            return Err(format!("the comment on line {line} ({}) is gone", text.trim_end()));
+            return Err(format!(
+                "the comment on line {line} ({}) is gone",
+                text.trim_end()
+            ));
         }
         *count -= 1;
     }
@@ -102,7 +125,8 @@ fn apply_all(root: &mut Y, planned: &[Planned]) -> Result<(), String> {
         removal(a.0).cmp(&removal(b.0)).then_with(|| b.1.cmp(&a.1))
     });
     for (edit, path) in ops {
-        apply(root, edit, &path).ok_or_else(|| format!("cannot apply {} to the loaded value", edit.describe()))?;
+        apply(root, edit, &path)
+            .ok_or_else(|| format!("cannot apply {} to the loaded value", edit.describe()))?;
     }
     Ok(())
 }
@@ -120,14 +144,18 @@ fn key_matches(key: &Y, wanted: &str) -> bool {
 
 fn child<'v>(value: &'v mut Y, segment: &Segment) -> Option<&'v mut Y> {
     match (untag(value), segment) {
-        (Y::Mapping(map), Segment::Key(k)) => map.iter_mut().find(|(key, _)| key_matches(key, k)).map(|(_, v)| v),
+        (Y::Mapping(map), Segment::Key(k)) => map
+            .iter_mut()
+            .find(|(key, _)| key_matches(key, k))
+            .map(|(_, v)| v),
         (Y::Sequence(seq), Segment::Index(i)) => seq.get_mut(*i),
         _ => None,
     }
 }
 
 fn lookup<'v>(root: &'v mut Y, path: &[Segment]) -> Option<&'v mut Y> {
-    path.iter().try_fold(root, |node, segment| child(node, segment))
+    path.iter()
+        .try_fold(root, |node, segment| child(node, segment))
 }
 
 fn apply(root: &mut Y, edit: &Edit, path: &Path) -> Option<()> {
@@ -140,7 +168,9 @@ fn apply(root: &mut Y, edit: &Edit, path: &Path) -> Option<()> {
             if target.is_null() {
                 *target = Y::Mapping(Default::default());
             }
-            target.as_mapping_mut()?.insert(Y::String(key.clone()), value.to_yaml());
+            target
+                .as_mapping_mut()?
+                .insert(Y::String(key.clone()), value.to_yaml());
         }
         Edit::Append { value, .. } => {
             let target = untag(lookup(root, path.segments())?);
@@ -169,7 +199,13 @@ fn apply(root: &mut Y, edit: &Edit, path: &Path) -> Option<()> {
             let map = untag(lookup(root, parent)?).as_mapping_mut()?;
             let renamed = std::mem::take(map)
                 .into_iter()
-                .map(|(k, v)| if key_matches(&k, from) { (Y::String(to.clone()), v) } else { (k, v) })
+                .map(|(k, v)| {
+                    if key_matches(&k, from) {
+                        (Y::String(to.clone()), v)
+                    } else {
+                        (k, v)
+                    }
+                })
                 .collect();
             *map = renamed;
         }
@@ -198,13 +234,19 @@ fn first_difference(a: &Y, b: &Y, at: &mut Vec<String>) -> Option<String> {
                 format!("{} (unexpected)", p.join("."))
             })
         }
-        (Y::Sequence(x), Y::Sequence(y)) if x.len() == y.len() => x.iter().zip(y).enumerate().find_map(|(i, (v, w))| {
-            at.push(format!("[{i}]"));
-            let found = first_difference(v, w, at);
-            at.pop();
-            found
-        }),
+        (Y::Sequence(x), Y::Sequence(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| {
+                at.push(format!("[{i}]"));
+                let found = first_difference(v, w, at);
+                at.pop();
+                found
+            })
+        }
         _ if a == b => None,
-        _ => Some(if at.is_empty() { "<root>".into() } else { at.join(".") }),
+        _ => Some(if at.is_empty() {
+            "<root>".into()
+        } else {
+            at.join(".")
+        }),
     }
 }

@@ -17,13 +17,20 @@ pub struct ValidateOptions {
 
 impl Default for ValidateOptions {
     fn default() -> Self {
-        ValidateOptions { interpolate: true, env_files: Vec::new() }
+        ValidateOptions {
+            interpolate: true,
+            env_files: Vec::new(),
+        }
     }
 }
 
 /// Validates the project made of `files` merged in order (as `docker compose -f A -f B`),
 /// following `include:` and `extends:`. Findings point into the file holding the text.
-pub fn validate_project(files: &[PathBuf], sources: &SourceCache, options: &ValidateOptions) -> Vec<Finding> {
+pub fn validate_project(
+    files: &[PathBuf],
+    sources: &SourceCache,
+    options: &ValidateOptions,
+) -> Vec<Finding> {
     let _ = (files, sources, options);
     Vec::new()
 }
