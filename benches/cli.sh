@@ -34,8 +34,7 @@ if [[ ${PEERS:-1} == 1 ]]; then
   )
 fi
 cd "$corpus"
-hyperfine -N --warmup 2 --min-runs 5 --export-json "$cache/results.json" "${runs[@]}" 2>/dev/null || \
-  hyperfine --warmup 2 --min-runs 5 --export-json "$cache/results.json" "${runs[@]}"
+hyperfine --warmup 1 --min-runs 3 --export-json "$cache/results.json" "${runs[@]}"
 python3 - "$cache/results.json" <<'PY'
 import json, sys
 results = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
