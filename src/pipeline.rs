@@ -163,7 +163,9 @@ pub fn resolve(location: &Location, source: &Source) -> Location {
     };
     loop {
         if let Some(node) = doc.lookup(&path) {
-            let at = if key {
+            // A block collection starts on the line after its key: point at the key instead.
+            let block = (node.is_mapping() || node.is_sequence()) && !node.is_flow();
+            let at = if key || block {
                 node.key_node().unwrap_or(node)
             } else {
                 node

@@ -152,10 +152,9 @@ impl<'t> Builder<'t> {
                 self.cursor = r.end;
             }
             Event::DocumentEnd => self.cursor = self.cursor.max(r.end),
-            Event::Comment(..) => {
-                self.index.comments.push(Comment { span: r.clone() });
-                self.cursor = self.cursor.max(r.end);
-            }
+            // Comments do not move the cursor: the parser may report a comment that follows
+            // a block-sequence dash (`- # note`) before the item, and `find_dash` skips them.
+            Event::Comment(..) => self.index.comments.push(Comment { span: r.clone() }),
             Event::Anchor(id, name) => self.anchor(id, name.into_owned(), r),
             Event::Alias(id) => {
                 let name = self
@@ -231,26 +230,20 @@ impl<'t> Builder<'t> {
     }
 
     /// Block scalar spans start at the content; widen to the `|`/`>` header and end the node
-    /// after its last content line.
+    /// after its last content line (trailing spaces on that line are content).
     fn block_scalar_range(&self, r: Range<usize>) -> Range<usize> {
-        let bytes = self.text.as_bytes();
-        let mut start = r.start.min(bytes.len());
-        while start > self.cursor {
-            start -= 1;
-            if bytes[start] == b'|' || bytes[start] == b'>' {
-                break;
-            }
-        }
-        let body = &self.text[r.start.max(start)..r.end.min(bytes.len())];
-        let trimmed = body.trim_end_matches([' ', '\t', '\n', '\r']);
-        let end = if trimmed.is_empty() {
-            // Empty block: the node is just its header line.
-            let header = &self.text[start..];
-            start + header.find(['\n', '\r']).unwrap_or(header.len())
+        let content = r.start.min(self.text.len());
+        let start = find_block_header(self.text, content).unwrap_or(content);
+        let end = r.end.min(self.text.len()).max(content);
+        let body = &self.text[content..end];
+        let last_line_end = body.trim_end_matches([' ', '\t', '\n', '\r']).len();
+        let end = if last_line_end == 0 {
+            // Empty block: the node is just its header (and header comment) line.
+            line_end(self.text, start)
         } else {
-            r.start.max(start) + trimmed.len()
+            line_end(self.text, content + last_line_end)
         };
-        start..end
+        start..end.max(start)
     }
 
     fn add_node(
@@ -261,16 +254,17 @@ impl<'t> Builder<'t> {
         tag: Option<String>,
     ) -> NodeId {
         let id = self.index.nodes.len();
-        let mut start = r.start;
-        if let Some(tag_span) = span.tag_span().and_then(|t| t.byte_range()) {
-            start = start.min(tag_span.start);
-            self.cursor = self.cursor.max(tag_span.end);
-        }
+        let tag_span = span.tag_span().and_then(|t| t.byte_range());
+        let start = tag_span.as_ref().map_or(r.start, |t| t.start.min(r.start));
         let is_flow_or_scalar = !matches!(
             kind,
             NodeKind::Mapping { flow: false, .. } | NodeKind::Sequence { flow: false, .. }
         );
+        // Attach first: a block-sequence dash is searched for before the tag.
         let parent = self.attach(id, start);
+        if let Some(tag_span) = tag_span {
+            self.cursor = self.cursor.max(tag_span.end);
+        }
         self.index.nodes.push(Node {
             kind,
             span: r.clone(),
@@ -323,9 +317,26 @@ impl<'t> Builder<'t> {
             NodeKind::Mapping { flow, .. } | NodeKind::Sequence { flow, .. } => *flow,
             _ => false,
         };
-        if flow {
+        let start = self.index.nodes[id].span.start;
+        // `[ {a: b}: c ]` is a brace-less pair whose key starts where the mapping starts.
+        let first_key_start = match &self.index.nodes[id].kind {
+            NodeKind::Mapping { entries, .. } => {
+                entries.first().map(|e| self.index.nodes[e.key].start)
+            }
+            _ => None,
+        };
+        let bracketed = matches!(self.text.as_bytes().get(start), Some(b'{' | b'['))
+            && first_key_start != Some(start);
+        if flow && bracketed {
             self.index.nodes[id].span.end = r.end;
             self.cursor = self.cursor.max(r.end);
+            return;
+        }
+        if flow {
+            // A single-pair mapping inside a flow sequence (`[a: b]`) has no braces; the
+            // parser's end runs to the next token.
+            let end = self.last_child_end(id).unwrap_or(start);
+            self.index.nodes[id].span.end = end;
             return;
         }
         let start = self.block_start(id);
@@ -411,4 +422,49 @@ fn find_dash(text: &str, from: usize, item_start: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// End of the line containing `offset`, before its line break.
+fn line_end(text: &str, offset: usize) -> usize {
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    if end > offset && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// The `|`/`>` of the block scalar whose content starts at `content`: the last non-blank line
+/// before the content ends with the indicator, its chomping/indentation indicators and maybe a
+/// comment.
+fn find_block_header(text: &str, content: usize) -> Option<usize> {
+    let mut line_end = content;
+    loop {
+        let line_start = text[..line_end].rfind('\n').map_or(0, |i| i + 1);
+        let line = &text[line_start..line_end];
+        if !line.trim().is_empty() {
+            return header_in_line(line).map(|i| line_start + i);
+        }
+        if line_start == 0 {
+            return None;
+        }
+        line_end = line_start - 1;
+    }
+}
+
+/// Position of the block-scalar indicator ending `line`, right to left so that a `|` inside
+/// a trailing comment is skipped.
+fn header_in_line(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    (0..bytes.len()).rev().find(|&i| {
+        if !matches!(bytes[i], b'|' | b'>') {
+            return false;
+        }
+        let rest = &line[i + 1..];
+        let after_indicators =
+            rest.trim_start_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
+        let trimmed = after_indicators.trim_start_matches([' ', '\t', '\r']);
+        let spaced = trimmed.len() < after_indicators.len();
+        trimmed.is_empty() || (spaced && trimmed.starts_with('#'))
+    })
 }

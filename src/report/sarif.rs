@@ -19,12 +19,15 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
             if !rules.iter().any(|r| r["id"] == finding.rule) {
                 rules.push(rule_descriptor(&finding.rule));
             }
-            let fixes = match (&finding.fix, &entry.report.source) {
-                (Some(_), Some(source)) if secrets.is_empty() || style.show_secrets => {
-                    artifact_changes(finding, source, &uri)
-                }
+            let mut fixes = match (&finding.fix, &entry.report.source) {
+                (Some(_), Some(source)) => artifact_changes(finding, source, &uri),
                 _ => Vec::new(),
             };
+            // A fix whose new text would show a secret is left out rather than redacted,
+            // since a redacted replacement would be wrong if applied.
+            if !style.show_secrets {
+                fixes.retain(|fix| !secrets.iter().any(|s| fix.to_string().contains(s.as_str())));
+            }
             results.push(result(
                 finding,
                 &uri,

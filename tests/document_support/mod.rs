@@ -1,0 +1,110 @@
+//! Shared helpers for the document-engine test suites: where the shared data lives and how to
+//! walk it. Each suite uses a subset, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+/// `<CARGO_MANIFEST_DIR>/../shared`, or `$SHIPSHAPE_SHARED`. Panics (failing the test) with
+/// instructions when the data is missing: a suite that silently passes without its data proves
+/// nothing.
+pub fn shared_dir() -> PathBuf {
+    let dir = std::env::var_os("SHIPSHAPE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(
+        dir.join("corpus").is_dir() && dir.join("yaml-test-suite").is_dir(),
+        "shared test data not found at {}: it must contain corpus/ (the public compose corpus, \
+         see corpus/SOURCES.md) and yaml-test-suite/ (the `data` branch of \
+         https://github.com/yaml/yaml-test-suite). Check out the project's shared data next to \
+         the repository or set SHIPSHAPE_SHARED to its location.",
+        dir.display()
+    );
+    dir
+}
+
+/// Every `*.yml` / `*.yaml` under the corpus, sorted, with its path relative to the corpus.
+pub fn corpus_files() -> Vec<(String, PathBuf)> {
+    let root = shared_dir().join("corpus");
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    let files: Vec<(String, PathBuf)> = files
+        .into_iter()
+        .map(|p| {
+            let name = p.strip_prefix(&root).unwrap_or(&p).display().to_string();
+            (name, p)
+        })
+        .collect();
+    assert!(
+        files.len() > 500,
+        "the corpus at {} holds only {} YAML files; it is incomplete",
+        root.display(),
+        files.len()
+    );
+    files
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            out.push(path);
+        }
+    }
+}
+
+/// A case of the YAML test suite: `229Q` or `SM9W/01`.
+pub struct SuiteCase {
+    pub id: String,
+    pub input: Vec<u8>,
+    pub is_error: bool,
+}
+
+/// Every case of the YAML test suite (`data` branch layout: `ID/in.yaml` or `ID/NN/in.yaml`, with
+/// an `error` file for the cases a parser must reject).
+pub fn suite_cases() -> Vec<SuiteCase> {
+    let root = shared_dir().join("yaml-test-suite");
+    let mut dirs = Vec::new();
+    for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.join("in.yaml").is_file() {
+            dirs.push(path);
+        } else if path.is_dir() {
+            for sub in std::fs::read_dir(&path).into_iter().flatten().flatten() {
+                if sub.path().join("in.yaml").is_file() {
+                    dirs.push(sub.path());
+                }
+            }
+        }
+    }
+    dirs.sort();
+    let cases: Vec<SuiteCase> = dirs
+        .into_iter()
+        .map(|dir| SuiteCase {
+            id: dir
+                .strip_prefix(&root)
+                .unwrap_or(&dir)
+                .display()
+                .to_string(),
+            input: std::fs::read(dir.join("in.yaml")).unwrap_or_default(),
+            is_error: dir.join("error").exists(),
+        })
+        .collect();
+    assert!(
+        cases.len() > 300,
+        "the YAML test suite at {} holds only {} cases; it is incomplete",
+        root.display(),
+        cases.len()
+    );
+    cases
+}
+
+/// Converts LF line ends to CRLF (leaving existing CRLF alone).
+pub fn to_crlf(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\n', "\r\n")
+}
