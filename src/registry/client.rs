@@ -391,6 +391,24 @@ impl Client {
         if let Some(service) = service {
             url.push_str(&format!("&service={}", percent_encode(service)));
         }
+        let realm_host = host_of(realm);
+        let plain_http = realm.starts_with("http://")
+            && !self
+                .options
+                .insecure
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(realm_host));
+        if plain_http && credentials.is_some() {
+            // A registry must not be able to lure credentials onto an unencrypted connection.
+            return Err(RegistryError::Unauthorized {
+                registry: endpoint.registry.clone(),
+                repository: endpoint.repository.clone(),
+                why: format!(
+                    "its token service {realm} is plain HTTP, and shipshape does not send credentials over it"
+                ),
+                hint: format!("if that is intended, pass `--insecure-registry {realm_host}`"),
+            });
+        }
         let basic = credentials.map(Credentials::basic_header);
         let reply = self.send_with_retries(endpoint, Method::Get, &url, basic.as_deref())?;
         if reply.status == 401 || reply.status == 403 {
@@ -788,6 +806,36 @@ mod tests {
                 && seen[3].contains("Bearer tok-123"),
             "{seen:?}"
         );
+    }
+
+    #[test]
+    fn credentials_never_go_to_a_plain_http_token_service() {
+        let server = Responder::start(1, |_, _| {
+            response(
+                "401 Unauthorized",
+                &[(
+                    "WWW-Authenticate",
+                    r#"Bearer realm="http://tokens.example/token""#,
+                )],
+                "",
+            )
+        });
+        let host = server.base.trim_start_matches("http://").to_string();
+        let credentials = DockerCredentials::parse(&format!(
+            r#"{{"auths":{{"{host}":{{"username":"u","password":"secret"}}}}}}"#
+        ));
+        let (client, endpoint) = local_client(&server.base, credentials);
+        let error = client
+            .manifest_digest(&endpoint, "1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("plain HTTP")
+                && error.contains("--insecure-registry tokens.example")
+                && !error.contains("secret"),
+            "{error}"
+        );
+        assert_eq!(server.join().len(), 1);
     }
 
     #[test]
