@@ -444,6 +444,13 @@ fn missing_repository_and_tag_fail_clearly_and_others_are_pinned() {
             .and_then(|i| i.get(format!("{host}/nope:1")))
             .is_none()
     );
+
+    // `-q` keeps only the failures.
+    let quiet = project.pin(&["-q", "--update", "--insecure-registry", &host], &[]);
+    let err = stderr(&quiet);
+    assert_eq!(quiet.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.lines().all(|l| l.starts_with("failed ")), "{err}");
 }
 
 #[test]
