@@ -1,0 +1,89 @@
+//! The compiled Compose schema, built once per process and shared by every validation.
+//!
+//! The schema (`schemas/compose-spec.json`) is embedded; the formats it names (`duration`,
+//! `ports`, `expose`) are checked the way Compose checks them.
+
+use std::sync::LazyLock;
+
+use jsonschema::Validator;
+
+const SCHEMA_TEXT: &str = include_str!("../../schemas/compose-spec.json");
+
+/// The schema as JSON, for looking up the keys an object allows (suggestions).
+pub static SCHEMA: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    // The embedded schema is checked by this crate's tests; it cannot fail at runtime.
+    serde_json::from_str(SCHEMA_TEXT).expect("embedded compose schema is valid JSON")
+});
+
+pub static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .with_format("duration", is_duration)
+        .with_format("ports", |s: &str| super::ports::parse(s).is_ok())
+        .with_format("expose", is_expose)
+        .build(&SCHEMA)
+        // Same: the tests compile it, so a broken schema never ships.
+        .expect("embedded compose schema compiles")
+});
+
+/// A Go duration (`1h30m`, `10s`, `1.5m`, `0`), as Compose parses durations.
+pub fn is_duration(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if body == "0" {
+        return true;
+    }
+    if body.is_empty() {
+        return false;
+    }
+    let mut rest = body;
+    while !rest.is_empty() {
+        let number_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number = &rest[..number_end];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return false;
+        }
+        rest = &rest[number_end..];
+        let unit = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
+            .iter()
+            .filter(|u| rest.starts_with(**u))
+            .max_by_key(|u| u.len());
+        match unit {
+            Some(unit) => rest = &rest[unit.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// `80`, `8000-8010`, optionally `/tcp`.
+fn is_expose(text: &str) -> bool {
+    let port = text.split_once('/').map_or(text, |(p, _)| p);
+    let number = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    match port.split_once('-') {
+        Some((a, b)) => number(a) && number(b),
+        None => number(port),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_compiles() {
+        assert!(VALIDATOR.is_valid(&serde_json::json!({"services": {"web": {"image": "nginx"}}})));
+        assert!(!VALIDATOR.is_valid(&serde_json::json!({"services": {"web": {"restrat": "no"}}})));
+    }
+
+    #[test]
+    fn durations_follow_go() {
+        for ok in ["10s", "1m30s", "1.5h", "0", "500ms", "2us"] {
+            assert!(is_duration(ok), "{ok}");
+        }
+        for bad in ["", "10", "10x", "s", "1..5s", "1 s"] {
+            assert!(!is_duration(bad), "{bad}");
+        }
+    }
+}
