@@ -41,6 +41,8 @@ pub struct Project {
     pub problems: Vec<Problem>,
     /// The directory relative paths written in each file resolve against.
     pub base_dirs: HashMap<FileId, PathBuf>,
+    /// Profiles enabled by `COMPOSE_PROFILES` (environment or `.env`).
+    pub active_profiles: Vec<String>,
 }
 
 impl Project {
@@ -86,6 +88,15 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
             return loader.project;
         }
     };
+    loader.project.active_profiles = vars
+        .get("COMPOSE_PROFILES")
+        .map(|p| {
+            p.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
     let mut model: Option<Node> = None;
     for path in paths {
         let Some(tree) =

@@ -1,7 +1,7 @@
 //! The compiled Compose schema, built once per process and shared by every validation.
 //!
-//! The schema (`schemas/compose-spec.json`) is embedded; the formats it names (`duration`,
-//! `ports`, `expose`) are checked the way Compose checks them.
+//! The schema (`schemas/compose-spec.json`) is embedded; the one format it names, `duration`,
+//! is checked the way Compose parses durations (Go's syntax).
 
 use std::sync::LazyLock;
 
@@ -19,8 +19,6 @@ pub static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
     jsonschema::options()
         .should_validate_formats(true)
         .with_format("duration", is_duration)
-        .with_format("ports", |s: &str| super::ports::parse(s).is_ok())
-        .with_format("expose", is_expose)
         .build(&SCHEMA)
         // Same: the tests compile it, so a broken schema never ships.
         .expect("embedded compose schema compiles")
@@ -55,16 +53,6 @@ pub fn is_duration(text: &str) -> bool {
         }
     }
     true
-}
-
-/// `80`, `8000-8010`, optionally `/tcp`.
-fn is_expose(text: &str) -> bool {
-    let port = text.split_once('/').map_or(text, |(p, _)| p);
-    let number = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    match port.split_once('-') {
-        Some((a, b)) => number(a) && number(b),
-        None => number(port),
-    }
 }
 
 #[cfg(test)]

@@ -1,96 +1,161 @@
-//! `depends_on`: every named service must exist (unless `required: false`), and the
-//! dependency graph must have no cycle (Compose refuses both; a service depending on itself
-//! is a cycle too).
+//! Dependencies between services — `depends_on`, `links`, `network_mode: service:x` and
+//! `volumes_from` — must name existing services (unless `depends_on` says
+//! `required: false`), and must not form a cycle (a service depending on itself is one).
+//! Compose refuses both.
 
 use std::collections::HashMap;
 
 use super::{named_refs, services};
-use crate::compose::{Node, Origin, Problem};
+use crate::compose::{Node, Origin, Problem, Value};
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+/// One edge of the dependency graph: the service named and the text naming it.
+struct Dependency {
+    target: String,
+    origin: Origin,
+    /// What declares it, for messages.
+    via: &'static str,
+    required: bool,
+}
+
+fn dependencies(service: &Node) -> Vec<Dependency> {
+    let mut found = Vec::new();
+    let depends_on = service.get("depends_on");
+    for (target, origin) in named_refs(depends_on) {
+        let required = depends_on
+            .and_then(|d| d.get(&target))
+            .and_then(|d| d.get("required"))
+            .is_none_or(|r| !matches!(r.value, Value::Bool(false)));
+        found.push(Dependency {
+            target,
+            origin,
+            via: "depends on",
+            required,
+        });
+    }
+    for (link, origin) in named_refs(service.get("links")) {
+        let target = link.split(':').next().unwrap_or_default().to_string();
+        found.push(Dependency {
+            target,
+            origin,
+            via: "links to",
+            required: true,
+        });
+    }
+    if let Some(mode) = service.get("network_mode") {
+        if let Some(target) = mode.as_str().and_then(|m| m.strip_prefix("service:")) {
+            found.push(Dependency {
+                target: target.to_string(),
+                origin: mode.origin.clone(),
+                via: "uses the network of",
+                required: true,
+            });
+        }
+    }
+    for (used, origin) in named_refs(service.get("volumes_from")) {
+        if used.starts_with("container:") {
+            continue;
+        }
+        let target = used.split(':').next().unwrap_or_default().to_string();
+        found.push(Dependency {
+            target,
+            origin,
+            via: "takes volumes from",
+            required: true,
+        });
+    }
+    found
+}
+
+/// Dependencies on services that do not exist (or are disabled by profiles).
+pub fn undefined(model: &Node, problems: &mut Vec<Problem>) {
     let names: Vec<&String> = services(model).map(|(n, _)| n).collect();
-    let mut graph: HashMap<&str, Vec<(String, Origin)>> = HashMap::new();
     for (name, service) in services(model) {
-        let depends_on = service.get("depends_on");
-        for (dependency, origin) in named_refs(depends_on) {
-            let required = depends_on
-                .and_then(|d| d.get(&dependency))
-                .and_then(|d| d.get("required"))
-                .is_none_or(|r| !matches!(r.value, crate::compose::Value::Bool(false)));
-            if !names.iter().any(|n| **n == dependency) {
-                if required {
-                    problems.push(Problem::error(
-                        "undefined-service",
-                        origin,
-                        format!("service \"{name}\" depends on undefined service \"{dependency}\""),
-                    ));
-                } else {
-                    problems.push(Problem::warning("undefined-service", origin, format!("service \"{name}\" depends on undefined service \"{dependency}\" (ignored: `required: false`)")));
-                }
+        for dependency in dependencies(service) {
+            if names.iter().any(|n| **n == dependency.target) {
                 continue;
             }
-            graph
-                .entry(name.as_str())
-                .or_default()
-                .push((dependency, origin));
-        }
-        for (used, origin) in named_refs(service.get("volumes_from")) {
-            let target = used.split(':').next().unwrap_or_default();
-            if !target.starts_with("container") && !names.iter().any(|n| *n == target) {
+            let Dependency {
+                target,
+                origin,
+                via,
+                required,
+            } = dependency;
+            if required {
                 problems.push(Problem::error(
                     "undefined-service",
                     origin,
-                    format!("service \"{name}\" takes volumes from undefined service \"{target}\""),
+                    format!("service \"{name}\" {via} undefined service \"{target}\""),
                 ));
+            } else {
+                problems.push(Problem::warning("undefined-service", origin, format!("service \"{name}\" {via} undefined service \"{target}\" (ignored: `required: false`)")));
             }
         }
     }
-    report_cycles(&graph, &names, problems);
 }
 
-/// Depth-first search; each cycle is reported once, at the `depends_on` entry closing it.
-fn report_cycles(
-    graph: &HashMap<&str, Vec<(String, Origin)>>,
-    names: &[&String],
-    problems: &mut Vec<Problem>,
-) {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        Visiting,
-        Done,
+/// Cycles in the dependency graph; each reported once, at the entry closing it.
+pub fn cycles(model: &Node, problems: &mut Vec<Problem>) {
+    let names: Vec<&String> = services(model).map(|(n, _)| n).collect();
+    let graph: HashMap<&str, Vec<Dependency>> = services(model)
+        .map(|(name, service)| {
+            (
+                name.as_str(),
+                dependencies(service)
+                    .into_iter()
+                    .filter(|d| names.iter().any(|n| **n == d.target))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut walk = CycleWalk {
+        graph: &graph,
+        marks: HashMap::new(),
+        stack: Vec::new(),
+        problems,
+    };
+    for name in &names {
+        if !walk.marks.contains_key(name.as_str()) {
+            walk.visit(name);
+        }
     }
-    let mut marks: HashMap<&str, Mark> = HashMap::new();
-    fn visit<'g>(
-        node: &'g str,
-        graph: &'g HashMap<&str, Vec<(String, Origin)>>,
-        marks: &mut HashMap<&'g str, Mark>,
-        stack: &mut Vec<&'g str>,
-        problems: &mut Vec<Problem>,
-    ) {
-        marks.insert(node, Mark::Visiting);
-        stack.push(node);
-        for (next, origin) in graph.get(node).map(Vec::as_slice).unwrap_or_default() {
-            match marks.get(next.as_str()) {
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    Visiting,
+    Done,
+}
+
+struct CycleWalk<'g, 'p> {
+    graph: &'g HashMap<&'g str, Vec<Dependency>>,
+    marks: HashMap<&'g str, Mark>,
+    stack: Vec<&'g str>,
+    problems: &'p mut Vec<Problem>,
+}
+
+impl<'g> CycleWalk<'g, '_> {
+    fn visit(&mut self, node: &'g str) {
+        self.marks.insert(node, Mark::Visiting);
+        self.stack.push(node);
+        let graph = self.graph;
+        for dependency in graph.get(node).map(Vec::as_slice).unwrap_or_default() {
+            let next = dependency.target.as_str();
+            match self.marks.get(next) {
                 Some(Mark::Visiting) => {
-                    let start = stack.iter().position(|s| *s == next).unwrap_or(0);
-                    let mut cycle: Vec<&str> = stack[start..].to_vec();
+                    let start = self.stack.iter().position(|s| *s == next).unwrap_or(0);
+                    let mut cycle: Vec<&str> = self.stack[start..].to_vec();
                     cycle.push(next);
-                    problems.push(Problem::error(
+                    self.problems.push(Problem::error(
                         "depends-on-cycle",
-                        origin.clone(),
+                        dependency.origin.clone(),
                         format!("dependency cycle: {}", cycle.join(" -> ")),
                     ));
                 }
                 Some(Mark::Done) => {}
-                None => visit(next, graph, marks, stack, problems),
+                None => self.visit(next),
             }
         }
-        stack.pop();
-        marks.insert(node, Mark::Done);
-    }
-    for name in names {
-        if !marks.contains_key(name.as_str()) {
-            visit(name, graph, &mut marks, &mut Vec::new(), problems);
-        }
+        self.stack.pop();
+        self.marks.insert(node, Mark::Done);
     }
 }

@@ -15,8 +15,13 @@ use crate::compose::{Node, Problem, Project};
 /// Runs every check on the merged `model`.
 pub fn check(model: &Node, project: &Project) -> Vec<Problem> {
     let mut problems = Vec::new();
+    // Compose looks for cycles before it drops the services of inactive profiles, and runs
+    // every other check on what remains.
+    dependencies::cycles(model, &mut problems);
+    let enabled = enabled_services(model, &project.active_profiles);
+    let model = &enabled;
     references::check(model, &mut problems);
-    dependencies::check(model, &mut problems);
+    dependencies::undefined(model, &mut problems);
     image_or_build::check(model, &mut problems);
     names::check(model, &mut problems);
     ports::check(model, &mut problems);
@@ -24,6 +29,29 @@ pub fn check(model: &Node, project: &Project) -> Vec<Problem> {
     sizes::check(model, &mut problems);
     files::check(model, project, &mut problems);
     problems
+}
+
+/// The model without the services whose profiles are all inactive.
+fn enabled_services(model: &Node, active: &[String]) -> Node {
+    let mut enabled = model.clone();
+    let Some(services) = enabled
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(|e| e.node.as_map_mut())
+    else {
+        return enabled;
+    };
+    services.retain(|_, entry| {
+        let Some(profiles) = entry.node.get("profiles").and_then(Node::as_seq) else {
+            return true;
+        };
+        profiles.is_empty()
+            || profiles
+                .iter()
+                .filter_map(Node::as_str)
+                .any(|p| active.iter().any(|a| a == p || a == "*"))
+    });
+    enabled
 }
 
 /// The services of the model, by name.
