@@ -41,15 +41,15 @@ fn dependencies(service: &Node) -> Vec<Dependency> {
             required: true,
         });
     }
-    if let Some(mode) = service.get("network_mode") {
-        if let Some(target) = mode.as_str().and_then(|m| m.strip_prefix("service:")) {
-            found.push(Dependency {
-                target: target.to_string(),
-                origin: mode.origin.clone(),
-                via: "uses the network of",
-                required: true,
-            });
-        }
+    if let Some(mode) = service.get("network_mode")
+        && let Some(target) = mode.as_str().and_then(|m| m.strip_prefix("service:"))
+    {
+        found.push(Dependency {
+            target: target.to_string(),
+            origin: mode.origin.clone(),
+            via: "uses the network of",
+            required: true,
+        });
     }
     for (used, origin) in named_refs(service.get("volumes_from")) {
         if used.starts_with("container:") {
