@@ -5,7 +5,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-pub const CONFIG_NAMES: &[&str] = &["shipshape.yaml", ".shipshape.yaml", "shipshape.yml", ".shipshape.yml"];
+pub const CONFIG_NAMES: &[&str] = &[
+    "shipshape.yaml",
+    ".shipshape.yaml",
+    "shipshape.yml",
+    ".shipshape.yml",
+];
 
 /// An ignore entry: which findings to suppress, and why (the reason is required).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -49,14 +54,26 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read the config file: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}:{col}: invalid config: {message}")]
-    Invalid { path: PathBuf, line: usize, col: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
 }
 
 impl Config {
     /// Loads the config named by `--config`, or the nearest one above `start`, or none.
-    pub fn discover(explicit: Option<&Path>, no_config: bool, start: &Path) -> Result<Config, ConfigError> {
+    pub fn discover(
+        explicit: Option<&Path>,
+        no_config: bool,
+        start: &Path,
+    ) -> Result<Config, ConfigError> {
         if no_config {
             return Ok(Config::default());
         }
@@ -70,10 +87,18 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
         let mut config: Config = yaml_serde::from_str(&text).map_err(|e| {
             let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-            ConfigError::Invalid { path: path.into(), line, col, message: e.to_string() }
+            ConfigError::Invalid {
+                path: path.into(),
+                line,
+                col,
+                message: e.to_string(),
+            }
         })?;
         config.path = Some(path.to_path_buf());
         Ok(config)

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 /// Whether a file name is a compose file name: `compose.yaml`, `docker-compose.yml`,
 /// `compose.override.yaml`, `docker-compose.prod.yml`, ...
 pub fn is_compose_name(name: &str) -> bool {
-    let Some(stem) = name.strip_suffix(".yaml").or_else(|| name.strip_suffix(".yml")) else {
+    let Some(stem) = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))
+    else {
         return false;
     };
     let rest = stem
@@ -14,7 +17,9 @@ pub fn is_compose_name(name: &str) -> bool {
         .or_else(|| stem.strip_prefix("compose"));
     match rest {
         Some("") => true,
-        Some(variant) => variant.starts_with('.') && variant.len() > 1 && !variant[1..].contains('/'),
+        Some(variant) => {
+            variant.starts_with('.') && variant.len() > 1 && !variant[1..].contains('/')
+        }
         None => false,
     }
 }
@@ -32,7 +37,11 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<DiscoverError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let defaults = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &defaults[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &defaults[..]
+    } else {
+        paths
+    };
     for path in paths {
         if path.as_os_str() == "-" || path.is_file() {
             files.push(path.clone());
@@ -51,23 +60,34 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<DiscoverError>) {
 }
 
 fn walk(root: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<DiscoverError>) {
-    let walker = ignore::WalkBuilder::new(root).hidden(false).require_git(false).build();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .build();
     for entry in walker {
         match entry {
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|t| t.is_file());
                 let name = entry.file_name().to_string_lossy();
-                if is_file && is_compose_name(&name) && !entry.path().components().any(|c| c.as_os_str() == ".git") {
+                if is_file
+                    && is_compose_name(&name)
+                    && !entry.path().components().any(|c| c.as_os_str() == ".git")
+                {
                     files.push(clean(entry.path()));
                 }
             }
-            Err(e) => errors.push(DiscoverError::Walk { path: root.to_path_buf(), message: e.to_string() }),
+            Err(e) => errors.push(DiscoverError::Walk {
+                path: root.to_path_buf(),
+                message: e.to_string(),
+            }),
         }
     }
 }
 
 fn clean(path: &Path) -> PathBuf {
-    path.strip_prefix("./").map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix("./")
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 #[cfg(test)]
@@ -76,10 +96,25 @@ mod tests {
 
     #[test]
     fn recognises_compose_names() {
-        for name in ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml", "compose.override.yaml", "docker-compose.prod.yml", "compose.dev.yaml"] {
+        for name in [
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yml",
+            "docker-compose.yaml",
+            "compose.override.yaml",
+            "docker-compose.prod.yml",
+            "compose.dev.yaml",
+        ] {
             assert!(is_compose_name(name), "{name}");
         }
-        for name in ["composer.yaml", "compose.json", "my-compose.yaml", "compose..yaml", "values.yaml", "docker-compose"] {
+        for name in [
+            "composer.yaml",
+            "compose.json",
+            "my-compose.yaml",
+            "compose..yaml",
+            "values.yaml",
+            "docker-compose",
+        ] {
             assert!(!is_compose_name(name), "{name}");
         }
     }

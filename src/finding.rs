@@ -106,7 +106,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(rule: impl Into<String>, severity: Severity, file: impl Into<PathBuf>, location: Location, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: impl Into<String>,
+        severity: Severity,
+        file: impl Into<PathBuf>,
+        location: Location,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             rule: rule.into(),
             severity,

@@ -54,17 +54,32 @@ pub struct FixResult {
 
 /// Loads, validates and lints `files`; one report per file, in input order.
 pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Vec<FileReport> {
-    let projects = if options.group_projects { group_projects(files) } else { files.iter().map(|f| vec![f.clone()]).collect() };
+    let projects = if options.group_projects {
+        group_projects(files)
+    } else {
+        files.iter().map(|f| vec![f.clone()]).collect()
+    };
     let validation: Vec<Finding> = if options.validate {
-        projects.par_iter().flat_map_iter(|p| schema::validate_project(p, sources, &options.validate_options)).collect()
+        projects
+            .par_iter()
+            .flat_map_iter(|p| schema::validate_project(p, sources, &options.validate_options))
+            .collect()
     } else {
         Vec::new()
     };
-    let mut reports: Vec<FileReport> = files.par_iter().map(|path| lint_file(path, sources, options)).collect();
+    let mut reports: Vec<FileReport> = files
+        .par_iter()
+        .map(|path| lint_file(path, sources, options))
+        .collect();
     for finding in validation {
         match reports.iter_mut().find(|r| r.path == finding.file) {
             Some(report) => report.findings.push(finding),
-            None => reports.push(FileReport { path: finding.file.clone(), source: sources.get(&finding.file), findings: vec![finding], error: None }),
+            None => reports.push(FileReport {
+                path: finding.file.clone(),
+                source: sources.get(&finding.file),
+                findings: vec![finding],
+                error: None,
+            }),
         }
     }
     for report in &mut reports {
@@ -75,10 +90,24 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
 
 fn lint_file(path: &Path, sources: &SourceCache, options: &RunOptions) -> FileReport {
     match sources.load(path) {
-        Err(error) => FileReport { path: path.to_path_buf(), source: None, findings: Vec::new(), error: Some(error) },
+        Err(error) => FileReport {
+            path: path.to_path_buf(),
+            source: None,
+            findings: Vec::new(),
+            error: Some(error),
+        },
         Ok(source) => {
-            let findings = if options.lint { crate::rules::check(&source, &options.policy) } else { Vec::new() };
-            FileReport { path: path.to_path_buf(), source: Some(source), findings, error: None }
+            let findings = if options.lint {
+                crate::rules::check(&source, &options.policy)
+            } else {
+                Vec::new()
+            };
+            FileReport {
+                path: path.to_path_buf(),
+                source: Some(source),
+                findings,
+                error: None,
+            }
         }
     }
 }
@@ -95,13 +124,31 @@ fn finish(report: &mut FileReport, options: &RunOptions) {
             finding.location = resolved;
         }
     }
-    report.findings.sort_by_key(|f| (line_col(&f.location), f.rule.clone(), f.message.clone()));
+    // Validation and a rule may report the same thing (e.g. `obsolete-version`): keep one,
+    // the one that carries a fix.
+    report.findings.sort_by_key(|f| {
+        (
+            line_col(&f.location),
+            f.rule.clone(),
+            f.fix.is_none(),
+            f.message.clone(),
+        )
+    });
+    report
+        .findings
+        .dedup_by(|later, first| later.rule == first.rule && later.location == first.location);
 }
 
 fn selected(rule: &str, options: &RunOptions) -> bool {
-    let select = if options.select.is_empty() { &options.config.select } else { &options.select };
+    let select = if options.select.is_empty() {
+        &options.config.select
+    } else {
+        &options.select
+    };
     let matches = |list: &[String]| list.iter().any(|r| r == rule || r == "ALL");
-    (select.is_empty() || matches(select)) && !matches(&options.ignore) && !matches(&options.config.ignore)
+    (select.is_empty() || matches(select))
+        && !matches(&options.ignore)
+        && !matches(&options.config.ignore)
 }
 
 pub fn line_col(location: &Location) -> (usize, usize) {
@@ -126,7 +173,13 @@ pub fn resolve(location: &Location, source: &Source) -> Location {
     };
     loop {
         if let Some(node) = doc.lookup(&path) {
-            let at = if key { node.key_node().unwrap_or(node) } else { node };
+            // A block collection starts on the line after its key: point at the key instead.
+            let block = (node.is_mapping() || node.is_sequence()) && !node.is_flow();
+            let at = if key || block {
+                node.key_node().unwrap_or(node)
+            } else {
+                node
+            };
             let (l, c) = at.location();
             return Location::LineCol(l, c);
         }
@@ -142,9 +195,17 @@ pub fn resolve(location: &Location, source: &Source) -> Location {
 pub fn group_projects(files: &[PathBuf]) -> Vec<Vec<PathBuf>> {
     let mut projects: Vec<Vec<PathBuf>> = Vec::new();
     for file in files {
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let is_override = name.contains(".override.");
-        let base = is_override.then(|| files.iter().find(|b| b.parent() == file.parent() && base_of(b).is_some_and(|stem| name.starts_with(&format!("{stem}.override.")))));
+        let base = is_override.then(|| {
+            files.iter().find(|b| {
+                b.parent() == file.parent()
+                    && base_of(b).is_some_and(|stem| name.starts_with(&format!("{stem}.override.")))
+            })
+        });
         match base.flatten() {
             Some(base) => {
                 if let Some(project) = projects.iter_mut().find(|p| p[0] == *base) {
@@ -162,19 +223,25 @@ pub fn group_projects(files: &[PathBuf]) -> Vec<Vec<PathBuf>> {
 
 fn base_of(path: &Path) -> Option<&str> {
     let name = path.file_name()?.to_str()?;
-    let stem = name.strip_suffix(".yaml").or_else(|| name.strip_suffix(".yml"))?;
+    let stem = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))?;
     matches!(stem, "compose" | "docker-compose").then_some(stem)
 }
 
 /// Computes the verified rewrite of one file from its findings' fixes.
 pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixResult {
     let mut result = FixResult::default();
-    let Some(source) = &report.source else { return result };
+    let Some(source) = &report.source else {
+        return result;
+    };
     let mut candidates = Vec::new();
     for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
         let Some(fix) = &finding.fix else { continue };
         if fix.safety == Safety::Unsafe && !unsafe_fixes {
-            result.skipped_unsafe.push((finding.rule.clone(), fix.title.clone()));
+            result
+                .skipped_unsafe
+                .push((finding.rule.clone(), fix.title.clone()));
             continue;
         }
         if let Some(conflict) = crate::write::file_conflict(&source.path, &fix.files) {
@@ -189,7 +256,9 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixResult {
             return result;
         }
         let (edits, owners) = flatten(&candidates);
-        let options = EditOptions { allow_anchor_edits: candidates.iter().all(|(_, f)| f.through_anchors) };
+        let options = EditOptions {
+            allow_anchor_edits: candidates.iter().all(|(_, f)| f.through_anchors),
+        };
         let outcome = source.document.apply_each(&edits, &options);
         if outcome.refused.is_empty() {
             let changed = outcome.text != source.document.text();
@@ -206,7 +275,12 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixResult {
         bad.sort_unstable();
         bad.dedup();
         for &i in bad.iter().rev() {
-            let reason = outcome.refused.iter().find(|(e, _)| owners[*e] == i).map(|(_, e)| describe(e)).unwrap_or_default();
+            let reason = outcome
+                .refused
+                .iter()
+                .find(|(e, _)| owners[*e] == i)
+                .map(|(_, e)| describe(e))
+                .unwrap_or_default();
             let (rule, _) = candidates.remove(i);
             result.refused.push((rule, reason));
         }
@@ -229,5 +303,9 @@ fn describe(error: &EditError) -> String {
 
 /// Whether any unsuppressed finding reaches `at_least` (exit code 1).
 pub fn has_findings(reports: &[FileReport], at_least: Severity) -> bool {
-    reports.iter().any(|r| r.findings.iter().any(|f| f.suppressed.is_none() && f.severity >= at_least))
+    reports.iter().any(|r| {
+        r.findings
+            .iter()
+            .any(|f| f.suppressed.is_none() && f.severity >= at_least)
+    })
 }

@@ -48,8 +48,17 @@ impl SourceCache {
     /// Registers text that did not come from disk (standard input).
     pub fn insert_text(&self, path: &Path, text: &str) -> Result<Arc<Source>, SourceError> {
         let loaded = Document::parse(text)
-            .map(|document| Arc::new(Source { path: path.to_path_buf(), document, modified: None }))
-            .map_err(|error| SourceError::Load { path: path.to_path_buf(), error });
+            .map(|document| {
+                Arc::new(Source {
+                    path: path.to_path_buf(),
+                    document,
+                    modified: None,
+                })
+            })
+            .map_err(|error| SourceError::Load {
+                path: path.to_path_buf(),
+                error,
+            });
         self.lock().insert(path.to_path_buf(), loaded.clone());
         loaded
     }
@@ -59,16 +68,28 @@ impl SourceCache {
         self.lock().get(path).and_then(|r| r.as_ref().ok().cloned())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Result<Arc<Source>, SourceError>>> {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Result<Arc<Source>, SourceError>>> {
         // A panic while holding the lock cannot leave the map half-updated (single insert).
         self.files.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 fn read_source(path: &Path) -> Result<Arc<Source>, SourceError> {
-    let read_error = |e: std::io::Error| SourceError::Read { path: path.to_path_buf(), message: e.to_string() };
+    let read_error = |e: std::io::Error| SourceError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let bytes = std::fs::read(path).map_err(read_error)?;
-    let document = Document::from_bytes(&bytes).map_err(|error| SourceError::Load { path: path.to_path_buf(), error })?;
-    Ok(Arc::new(Source { path: path.to_path_buf(), document, modified }))
+    let document = Document::from_bytes(&bytes).map_err(|error| SourceError::Load {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    Ok(Arc::new(Source {
+        path: path.to_path_buf(),
+        document,
+        modified,
+    }))
 }

@@ -10,7 +10,12 @@ const MARKER: &str = "shipshape: ignore[";
 
 /// The reason a finding is suppressed, if it is.
 /// `finding` still has its symbolic location; `resolved` is its line:col.
-pub fn reason(finding: &Finding, resolved: &Location, source: &Source, config: &Config) -> Option<String> {
+pub fn reason(
+    finding: &Finding,
+    resolved: &Location,
+    source: &Source,
+    config: &Config,
+) -> Option<String> {
     inline(finding, resolved, source).or_else(|| configured(finding, source, config))
 }
 
@@ -30,9 +35,20 @@ fn parse_comment(comment: &str) -> Option<(Vec<String>, String)> {
     let start = comment.find(MARKER)? + MARKER.len();
     let rest = &comment[start..];
     let close = rest.find(']')?;
-    let rules = rest[..close].split(',').map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect();
+    let rules = rest[..close]
+        .split(',')
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
     let reason = rest[close + 1..].trim().to_string();
-    Some((rules, if reason.is_empty() { "suppressed by comment".into() } else { reason }))
+    Some((
+        rules,
+        if reason.is_empty() {
+            "suppressed by comment".into()
+        } else {
+            reason
+        },
+    ))
 }
 
 fn inline(finding: &Finding, resolved: &Location, source: &Source) -> Option<String> {
@@ -65,13 +81,24 @@ fn inline(finding: &Finding, resolved: &Location, source: &Source) -> Option<Str
 
 fn configured(finding: &Finding, source: &Source, config: &Config) -> Option<String> {
     let base = config.base_dir();
-    let relative = source.path.strip_prefix(&base).unwrap_or(&source.path).to_string_lossy().replace('\\', "/");
+    let relative = source
+        .path
+        .strip_prefix(&base)
+        .unwrap_or(&source.path)
+        .to_string_lossy()
+        .replace('\\', "/");
     let service = service_of(&finding.location);
-    config.ignores.iter().find(|entry| matches(entry, &relative, service.as_deref(), &finding.rule)).map(|e| e.reason.clone())
+    config
+        .ignores
+        .iter()
+        .find(|entry| matches(entry, &relative, service.as_deref(), &finding.rule))
+        .map(|e| e.reason.clone())
 }
 
 fn matches(entry: &IgnoreEntry, file: &str, service: Option<&str>, rule: &str) -> bool {
-    let file_ok = entry.file.as_deref().is_none_or(|glob| glob_match::glob_match(glob, file) || glob_match::glob_match(&format!("**/{glob}"), file));
+    let file_ok = entry.file.as_deref().is_none_or(|glob| {
+        glob_match::glob_match(glob, file) || glob_match::glob_match(&format!("**/{glob}"), file)
+    });
     let service_ok = entry.service.as_deref().is_none_or(|s| service == Some(s));
     let rule_ok = entry.rule.as_deref().is_none_or(|r| r == rule);
     file_ok && service_ok && rule_ok
@@ -83,8 +110,17 @@ mod tests {
 
     #[test]
     fn parses_suppression_comments() {
-        assert_eq!(parse_comment(" shipshape: ignore[healthcheck] sidecar has none").unwrap(), (vec!["healthcheck".to_string()], "sidecar has none".to_string()));
-        assert_eq!(parse_comment("shipshape: ignore[a, b]").unwrap().0, vec!["a".to_string(), "b".to_string()]);
+        assert_eq!(
+            parse_comment(" shipshape: ignore[healthcheck] sidecar has none").unwrap(),
+            (
+                vec!["healthcheck".to_string()],
+                "sidecar has none".to_string()
+            )
+        );
+        assert_eq!(
+            parse_comment("shipshape: ignore[a, b]").unwrap().0,
+            vec!["a".to_string(), "b".to_string()]
+        );
         assert!(parse_comment(" plain comment").is_none());
     }
 }

@@ -21,7 +21,10 @@ pub enum WriteError {
 }
 
 fn io_error(path: &Path) -> impl Fn(std::io::Error) -> WriteError + '_ {
-    move |e| WriteError::Io { path: path.to_path_buf(), message: e.to_string() }
+    move |e| WriteError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 /// One file to replace or create.
@@ -51,22 +54,42 @@ impl Transaction {
     }
 
     /// Adds the side files of a fix, relative to the compose file's directory.
-    pub fn add_changes(&mut self, compose_file: &Path, changes: &[FileChange]) -> Result<(), WriteError> {
+    pub fn add_changes(
+        &mut self,
+        compose_file: &Path,
+        changes: &[FileChange],
+    ) -> Result<(), WriteError> {
         let dir = compose_file.parent().unwrap_or(Path::new("."));
         for change in changes {
             match change {
-                FileChange::Create { path, contents, mode, .. } => {
+                FileChange::Create {
+                    path,
+                    contents,
+                    mode,
+                    ..
+                } => {
                     let target = dir.join(path);
                     match fs::read_to_string(&target) {
                         Ok(existing) if existing == *contents => {}
                         Ok(_) => return Err(WriteError::Conflict { path: target }),
-                        Err(_) => self.write(PlannedWrite { path: target, contents: contents.clone(), mode: Some(*mode), expect_modified: None }),
+                        Err(_) => self.write(PlannedWrite {
+                            path: target,
+                            contents: contents.clone(),
+                            mode: Some(*mode),
+                            expect_modified: None,
+                        }),
                     }
                 }
                 FileChange::EnsureLine { path, line } => {
                     let target = dir.join(path);
-                    let staged = self.writes.iter().find(|w| w.path == target).map(|w| w.contents.clone());
-                    let existing = staged.or_else(|| fs::read_to_string(&target).ok()).unwrap_or_default();
+                    let staged = self
+                        .writes
+                        .iter()
+                        .find(|w| w.path == target)
+                        .map(|w| w.contents.clone());
+                    let existing = staged
+                        .or_else(|| fs::read_to_string(&target).ok())
+                        .unwrap_or_default();
                     if existing.lines().any(|l| l.trim() == line.trim()) {
                         continue;
                     }
@@ -77,7 +100,12 @@ impl Transaction {
                     contents.push_str(line);
                     contents.push('\n');
                     self.writes.retain(|w| w.path != target);
-                    self.write(PlannedWrite { path: target, contents, mode: Some(0o644), expect_modified: None });
+                    self.write(PlannedWrite {
+                        path: target,
+                        contents,
+                        mode: Some(0o644),
+                        expect_modified: None,
+                    });
                 }
             }
         }
@@ -102,7 +130,10 @@ impl Transaction {
             let backup = fs::read(&target).ok();
             if let Err(e) = temp.persist(&target) {
                 rollback(&done);
-                return Err(WriteError::Io { path: target, message: e.error.to_string() });
+                return Err(WriteError::Io {
+                    path: target,
+                    message: e.error.to_string(),
+                });
             }
             done.push((target, backup));
         }
@@ -118,15 +149,26 @@ fn real_target(path: &Path) -> PathBuf {
 fn stage(write: &PlannedWrite) -> Result<tempfile::NamedTempFile, WriteError> {
     let target = real_target(&write.path);
     if let Some(expected) = write.expect_modified {
-        let now = fs::metadata(&target).and_then(|m| m.modified()).map_err(io_error(&target))?;
+        let now = fs::metadata(&target)
+            .and_then(|m| m.modified())
+            .map_err(io_error(&target))?;
         if now != expected {
-            return Err(WriteError::Modified { path: write.path.clone() });
+            return Err(WriteError::Modified {
+                path: write.path.clone(),
+            });
         }
     }
-    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io_error(dir))?;
-    let mut temp = tempfile::Builder::new().prefix(".shipshape-").tempfile_in(dir).map_err(io_error(dir))?;
-    temp.write_all(write.contents.as_bytes()).map_err(io_error(&target))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".shipshape-")
+        .tempfile_in(dir)
+        .map_err(io_error(dir))?;
+    temp.write_all(write.contents.as_bytes())
+        .map_err(io_error(&target))?;
     temp.as_file().sync_all().map_err(io_error(&target))?;
     let permissions = match fs::metadata(&target) {
         Ok(meta) => meta.permissions(),
@@ -144,7 +186,9 @@ fn mode_permissions(mode: u32) -> fs::Permissions {
 
 #[cfg(not(unix))]
 fn mode_permissions(_mode: u32) -> fs::Permissions {
-    fs::metadata(".").map(|m| m.permissions()).expect("current directory is readable")
+    fs::metadata(".")
+        .map(|m| m.permissions())
+        .expect("current directory is readable")
 }
 
 fn rollback(done: &[(PathBuf, Option<Vec<u8>>)]) {
@@ -161,7 +205,10 @@ pub fn file_conflict(compose_file: &Path, changes: &[FileChange]) -> Option<Stri
     let dir = compose_file.parent().unwrap_or(Path::new("."));
     changes.iter().find_map(|change| match change {
         FileChange::Create { path, contents, .. } => match fs::read_to_string(dir.join(path)) {
-            Ok(existing) if existing != *contents => Some(format!("{} exists with other contents; refusing to overwrite it", path.display())),
+            Ok(existing) if existing != *contents => Some(format!(
+                "{} exists with other contents; refusing to overwrite it",
+                path.display()
+            )),
             _ => None,
         },
         FileChange::EnsureLine { .. } => None,

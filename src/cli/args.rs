@@ -14,7 +14,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// could not do its job (bad arguments, unreadable path, file that is not YAML).
 #[derive(Debug, Parser)]
 #[command(name = "shipshape", version, propagate_version = true)]
-#[command(after_help = "Examples:\n  shipshape check                      # validate and lint every compose file under .\n  shipshape fix compose.yaml           # show the diff the policies ask for\n  shipshape fix --write --unsafe-fixes # apply every fix in place\n  shipshape rule healthcheck           # read a rule's documentation")]
+#[command(
+    after_help = "Examples:\n  shipshape check                      # validate and lint every compose file under .\n  shipshape fix compose.yaml           # show the diff the policies ask for\n  shipshape fix --write --unsafe-fixes # apply every fix in place\n  shipshape rule healthcheck           # read a rule's documentation"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -26,16 +26,27 @@ pub struct Prepared {
 }
 
 pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepared, String> {
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
-    let config = Config::discover(common.config.as_deref(), common.no_config, &cwd).map_err(|e| e.to_string())?;
-    let policy = if lint { PolicySet::load(&common.policies, &config).map_err(|e| e.to_string())? } else { PolicySet::default() };
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let config = Config::discover(common.config.as_deref(), common.no_config, &cwd)
+        .map_err(|e| e.to_string())?;
+    let policy = if lint {
+        PolicySet::load(&common.policies, &config).map_err(|e| e.to_string())?
+    } else {
+        PolicySet::default()
+    };
     let sources = SourceCache::new();
     let mut stdin = None;
     let mut paths = common.paths.clone();
     if let Some(i) = paths.iter().position(|p| p.as_os_str() == "-") {
-        let name = common.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("compose.yaml"));
+        let name = common
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("compose.yaml"));
         let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("-: cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("-: cannot read standard input: {e}"))?;
         paths[i] = name.clone();
         if let Err(e) = sources.insert_text(&name, &text) {
             eprintln!("{e}");
@@ -44,7 +55,11 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
     }
     let (files, errors) = if let Some(name) = &stdin {
         let rest: Vec<PathBuf> = paths.iter().filter(|p| *p != name).cloned().collect();
-        let (mut found, errors) = if rest.is_empty() { (Vec::new(), Vec::new()) } else { discover::discover(&rest) };
+        let (mut found, errors) = if rest.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            discover::discover(&rest)
+        };
         found.push(name.clone());
         (found, errors)
     } else {
@@ -60,21 +75,36 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
         policy,
         select: common.select.clone(),
         ignore: common.ignore.clone(),
-        validate_options: ValidateOptions { interpolate: !common.no_interpolate, env_files: common.env_files.clone() },
+        validate_options: ValidateOptions {
+            interpolate: !common.no_interpolate,
+            env_files: common.env_files.clone(),
+        },
         config,
         group_projects,
     };
     if files.is_empty() && errors.is_empty() && !common.quiet {
-        eprintln!("warning: no compose files found (looked for compose.yaml, docker-compose.yml and their variants)");
+        eprintln!(
+            "warning: no compose files found (looked for compose.yaml, docker-compose.yml and their variants)"
+        );
     }
-    Ok(Prepared { files, sources, options, fatal: !errors.is_empty(), stdin })
+    Ok(Prepared {
+        files,
+        sources,
+        options,
+        fatal: !errors.is_empty(),
+        stdin,
+    })
 }
 
 /// Runs the pipeline with a progress bar on a terminal for long runs.
 pub fn run_pipeline(prepared: &Prepared, quiet: bool) -> Vec<FileReport> {
-    let show = !quiet && prepared.files.len() > 50 && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let show = !quiet
+        && prepared.files.len() > 50
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none();
     let bar = show.then(|| {
-        let bar = indicatif::ProgressBar::new_spinner().with_message(format!("checking {} files", prepared.files.len()));
+        let bar = indicatif::ProgressBar::new_spinner()
+            .with_message(format!("checking {} files", prepared.files.len()));
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
     });
@@ -105,10 +135,17 @@ pub fn run(common: &CommonArgs, validate: bool, lint: bool) -> u8 {
         }
     };
     let reports = run_pipeline(&prepared, common.quiet);
-    let entries: Vec<Entry<'_>> = reports.iter().map(|report| Entry { report, fix: None }).collect();
+    let entries: Vec<Entry<'_>> = reports
+        .iter()
+        .map(|report| Entry { report, fix: None })
+        .collect();
     output::print(&entries, common);
     // `validate` fails only on what Compose rejects; warnings are reported but pass.
-    let at_least = if lint { Severity::Warning } else { Severity::Error };
+    let at_least = if lint {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     exit_code(&reports, prepared.fatal, at_least)
 }
 
@@ -129,7 +166,11 @@ pub fn run_validate(args: &ValidateArgs) -> u8 {
     let mut options = prepared.options.clone();
     options.validate = false;
     let mut reports = pipeline::run(&args.files, &prepared.sources, &options);
-    let findings = crate::schema::validate_project(&args.files, &prepared.sources, &prepared.options.validate_options);
+    let findings = crate::schema::validate_project(
+        &args.files,
+        &prepared.sources,
+        &prepared.options.validate_options,
+    );
     for finding in findings {
         if let Some(report) = reports.iter_mut().find(|r| r.path == finding.file) {
             let source = report.source.clone();
@@ -140,7 +181,10 @@ pub fn run_validate(args: &ValidateArgs) -> u8 {
             report.findings.push(finding);
         }
     }
-    let entries: Vec<Entry<'_>> = reports.iter().map(|report| Entry { report, fix: None }).collect();
+    let entries: Vec<Entry<'_>> = reports
+        .iter()
+        .map(|report| Entry { report, fix: None })
+        .collect();
     output::print(&entries, &common);
     exit_code(&reports, prepared.fatal, Severity::Error)
 }

@@ -18,12 +18,19 @@ pub fn run(args: &FixArgs) -> u8 {
         }
     };
     let reports = run_pipeline(&prepared, common.quiet);
-    let fixes: Vec<FixResult> = reports.iter().map(|r| pipeline::fix_file(r, args.unsafe_fixes)).collect();
+    let fixes: Vec<FixResult> = reports
+        .iter()
+        .map(|r| pipeline::fix_file(r, args.unsafe_fixes))
+        .collect();
     let style = output::style(common);
     let mut write_failed = false;
     for (report, fix) in reports.iter().zip(&fixes) {
-        let Some(source) = &report.source else { continue };
-        let Some(new_text) = &fix.new_text else { continue };
+        let Some(source) = &report.source else {
+            continue;
+        };
+        let Some(new_text) = &fix.new_text else {
+            continue;
+        };
         let secrets = report::secrets_of(report);
         if prepared.stdin.as_ref() == Some(&report.path) {
             print!("{new_text}");
@@ -35,7 +42,16 @@ pub fn run(args: &FixArgs) -> u8 {
                 write_failed = true;
             }
         } else if common.format == Format::Text {
-            print!("{}", report::diff::unified(&report.path, source.document.text(), new_text, &secrets, &style));
+            print!(
+                "{}",
+                report::diff::unified(
+                    &report.path,
+                    source.document.text(),
+                    new_text,
+                    &secrets,
+                    &style
+                )
+            );
         }
     }
     if prepared.stdin.is_none() {
@@ -44,7 +60,14 @@ pub fn run(args: &FixArgs) -> u8 {
         // Standard input: the fixed text went to stdout; every other line goes to stderr.
         for (report, fix) in reports.iter().zip(&fixes) {
             if report.source.is_some() && fix.new_text.is_none() {
-                print!("{}", report.source.as_ref().map(|s| s.document.text()).unwrap_or_default());
+                print!(
+                    "{}",
+                    report
+                        .source
+                        .as_ref()
+                        .map(|s| s.document.text())
+                        .unwrap_or_default()
+                );
             }
         }
     }
@@ -53,12 +76,26 @@ pub fn run(args: &FixArgs) -> u8 {
         return EXIT_ERROR;
     }
     let pending = fixes.iter().any(|f| f.new_text.is_some());
-    if args.check && pending && !args.write { EXIT_FINDINGS } else { EXIT_CLEAN }
+    if args.check && pending && !args.write {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
 }
 
-fn write_fix(report: &FileReport, fix: &FixResult, new_text: &str, modified: Option<std::time::SystemTime>) -> Result<(), crate::write::WriteError> {
+fn write_fix(
+    report: &FileReport,
+    fix: &FixResult,
+    new_text: &str,
+    modified: Option<std::time::SystemTime>,
+) -> Result<(), crate::write::WriteError> {
     let mut transaction = Transaction::new();
-    transaction.write(PlannedWrite { path: report.path.clone(), contents: new_text.to_string(), mode: None, expect_modified: modified });
+    transaction.write(PlannedWrite {
+        path: report.path.clone(),
+        contents: new_text.to_string(),
+        mode: None,
+        expect_modified: modified,
+    });
     transaction.add_changes(&report.path, &fix.files)?;
     transaction.commit().map(|_| ())
 }
@@ -66,11 +103,18 @@ fn write_fix(report: &FileReport, fix: &FixResult, new_text: &str, modified: Opt
 fn print_summary(reports: &[FileReport], fixes: &[FixResult], args: &FixArgs) {
     let common = &args.common;
     if common.format != Format::Text {
-        let entries: Vec<Entry<'_>> = reports.iter().zip(fixes).map(|(report, fix)| Entry { report, fix: Some(fix) }).collect();
+        let entries: Vec<Entry<'_>> = reports
+            .iter()
+            .zip(fixes)
+            .map(|(report, fix)| Entry {
+                report,
+                fix: Some(fix),
+            })
+            .collect();
         output::print(&entries, common);
         return;
     }
-    for report in reports.iter().filter(|r| r.error.is_some()) {
+    for report in reports.iter() {
         if let Some(error) = &report.error {
             eprintln!("error: {error}");
         }
@@ -83,10 +127,18 @@ fn print_summary(reports: &[FileReport], fixes: &[FixResult], args: &FixArgs) {
         if fix.applied.is_empty() && fix.skipped_unsafe.is_empty() && fix.refused.is_empty() {
             continue;
         }
-        let mut line = format!("{}: {verb} {}", report.path.display(), count(fix.applied.len(), "issue"));
+        let mut line = format!(
+            "{}: {verb} {}",
+            report.path.display(),
+            count(fix.applied.len(), "issue")
+        );
         if !fix.skipped_unsafe.is_empty() {
             let rules: Vec<&str> = fix.skipped_unsafe.iter().map(|(r, _)| r.as_str()).collect();
-            line.push_str(&format!("; {} left out (unsafe: {}; use --unsafe-fixes)", count(fix.skipped_unsafe.len(), "fix"), rules.join(", ")));
+            line.push_str(&format!(
+                "; {} left out (unsafe: {}; use --unsafe-fixes)",
+                count(fix.skipped_unsafe.len(), "fix"),
+                rules.join(", ")
+            ));
         }
         for (rule, reason) in &fix.refused {
             line.push_str(&format!("; {rule} not applied: {reason}"));
@@ -95,10 +147,19 @@ fn print_summary(reports: &[FileReport], fixes: &[FixResult], args: &FixArgs) {
     }
     let changed = fixes.iter().filter(|f| f.new_text.is_some()).count();
     let total: usize = fixes.iter().map(|f| f.applied.len()).sum();
-    eprintln!("{} {} in {}.", if args.write { "Fixed" } else { "Would fix" }, count(total, "issue"), count(changed, "file"));
+    eprintln!(
+        "{} {} in {}.",
+        if args.write { "Fixed" } else { "Would fix" },
+        count(total, "issue"),
+        count(changed, "file")
+    );
 }
 
 fn count(n: usize, what: &str) -> String {
     let plural = if what.ends_with('x') { "es" } else { "s" };
-    if n == 1 { format!("1 {what}") } else { format!("{n} {what}{plural}") }
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}{plural}")
+    }
 }

@@ -10,13 +10,21 @@ pub fn list(args: &RulesArgs) -> u8 {
             .iter()
             .map(|r| serde_json::json!({"id": r.id, "packs": r.packs, "fix": r.fixable, "summary": r.summary}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rules).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rules).unwrap_or_default()
+        );
         return EXIT_CLEAN;
     }
     let width = REGISTRY.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for rule in REGISTRY {
         let fix = if rule.fixable { "fix" } else { "   " };
-        println!("{:width$}  {fix}  {:<34}  {}", rule.id, rule.packs.join(","), rule.summary);
+        println!(
+            "{:width$}  {fix}  {:<34}  {}",
+            rule.id,
+            rule.packs.join(","),
+            rule.summary
+        );
     }
     EXIT_CLEAN
 }

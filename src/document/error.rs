@@ -11,7 +11,7 @@ pub enum LoadError {
         "1:1: the file is {size} bytes, above the {limit}-byte limit; split it or raise --max-file-size"
     )]
     TooLarge { size: usize, limit: usize },
-    #[error("{line}:{col}: invalid YAML: {message}")]
+    #[error("{line}:{col}: invalid YAML: {message}; fix the syntax at this position")]
     Syntax {
         line: usize,
         col: usize,

@@ -5,11 +5,17 @@ use crate::finding::Severity;
 use crate::pipeline::line_col;
 
 fn escape_property(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A").replace(':', "%3A").replace(',', "%2C")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+        .replace(':', "%3A")
+        .replace(',', "%2C")
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
@@ -17,10 +23,18 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
     for entry in entries {
         let file = escape_property(&entry.report.path.display().to_string());
         if let Some(error) = &entry.report.error {
-            out.push_str(&format!("::error file={file},line=1,col=1,title=shipshape::{}\n", escape_data(&error.to_string())));
+            out.push_str(&format!(
+                "::error file={file},line=1,col=1,title=shipshape::{}\n",
+                escape_data(&error.to_string())
+            ));
         }
         let secrets = secrets_of(entry.report);
-        for f in entry.report.findings.iter().filter(|f| f.suppressed.is_none()) {
+        for f in entry
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+        {
             let (line, col) = line_col(&f.location);
             let level = match f.severity {
                 Severity::Error => "error",
@@ -28,7 +42,11 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
                 Severity::Info => "notice",
             };
             let message = redact(&f.message, &secrets, style);
-            out.push_str(&format!("::{level} file={file},line={line},col={col},title={}::{}\n", escape_property(&f.rule), escape_data(&message)));
+            out.push_str(&format!(
+                "::{level} file={file},line={line},col={col},title={}::{}\n",
+                escape_property(&f.rule),
+                escape_data(&message)
+            ));
         }
     }
     out

@@ -9,7 +9,16 @@ pub const VERSION: u32 = 1;
 
 pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
     let files: Vec<Value> = entries.iter().map(|e| file(e, style)).collect();
-    let findings: usize = entries.iter().map(|e| e.report.findings.iter().filter(|f| f.suppressed.is_none()).count()).sum();
+    let findings: usize = entries
+        .iter()
+        .map(|e| {
+            e.report
+                .findings
+                .iter()
+                .filter(|f| f.suppressed.is_none())
+                .count()
+        })
+        .sum();
     let errors = entries.iter().filter(|e| e.report.error.is_some()).count();
     let out = json!({
         "version": VERSION,

@@ -36,7 +36,9 @@ pub fn redact(text: &str, secrets: &[String], style: &Style) -> String {
     if style.show_secrets {
         return text.to_string();
     }
-    secrets.iter().fold(text.to_string(), |acc, s| acc.replace(s.as_str(), REDACTED))
+    secrets
+        .iter()
+        .fold(text.to_string(), |acc, s| acc.replace(s.as_str(), REDACTED))
 }
 
 /// A file's report together with the fix computed for it (for `fix`).

@@ -19,11 +19,21 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
             if !rules.iter().any(|r| r["id"] == finding.rule) {
                 rules.push(rule_descriptor(&finding.rule));
             }
-            let fixes = match (&finding.fix, &entry.report.source) {
-                (Some(_), Some(source)) if secrets.is_empty() || style.show_secrets => artifact_changes(finding, source, &uri),
+            let mut fixes = match (&finding.fix, &entry.report.source) {
+                (Some(_), Some(source)) => artifact_changes(finding, source, &uri),
                 _ => Vec::new(),
             };
-            results.push(result(finding, &uri, &redact(&finding.message, &secrets, style), fixes));
+            // A fix whose new text would show a secret is left out rather than redacted,
+            // since a redacted replacement would be wrong if applied.
+            if !style.show_secrets {
+                fixes.retain(|fix| !secrets.iter().any(|s| fix.to_string().contains(s.as_str())));
+            }
+            results.push(result(
+                finding,
+                &uri,
+                &redact(&finding.message, &secrets, style),
+                fixes,
+            ));
         }
         if let Some(error) = &entry.report.error {
             results.push(json!({
@@ -53,7 +63,11 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
 }
 
 fn rule_descriptor(id: &str) -> Value {
-    let summary = crate::rules::REGISTRY.iter().find(|r| r.id == id).map(|r| r.summary).unwrap_or("Compose validation");
+    let summary = crate::rules::REGISTRY
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.summary)
+        .unwrap_or("Compose validation");
     json!({"id": id, "shortDescription": {"text": summary}, "help": {"text": format!("shipshape rule {id}")}})
 }
 
@@ -85,14 +99,21 @@ fn result(finding: &Finding, uri: &str, message: &str, fixes: Vec<Value>) -> Val
 
 /// The fix applied alone, as line-aligned replacements of the original text.
 fn artifact_changes(finding: &Finding, source: &Source, uri: &str) -> Vec<Value> {
-    let Some(fix) = &finding.fix else { return Vec::new() };
-    let options = EditOptions { allow_anchor_edits: fix.through_anchors };
-    let Ok(new_text) = source.document.apply(&fix.edits, &options) else { return Vec::new() };
+    let Some(fix) = &finding.fix else {
+        return Vec::new();
+    };
+    let options = EditOptions {
+        allow_anchor_edits: fix.through_anchors,
+    };
+    let Ok(new_text) = source.document.apply(&fix.edits, &options) else {
+        return Vec::new();
+    };
     let old_text = source.document.text();
     let diff = TextDiff::from_lines(old_text, &new_text);
     let old_lines: Vec<&str> = old_text.split_inclusive('\n').collect();
     let new_lines: Vec<&str> = new_text.split_inclusive('\n').collect();
-    let char_offset = |line: usize| -> usize { old_lines[..line].iter().map(|l| l.chars().count()).sum() };
+    let char_offset =
+        |line: usize| -> usize { old_lines[..line].iter().map(|l| l.chars().count()).sum() };
     let replacements: Vec<Value> = diff
         .ops()
         .iter()
@@ -100,7 +121,10 @@ fn artifact_changes(finding: &Finding, source: &Source, uri: &str) -> Vec<Value>
         .map(|op| {
             let old = op.old_range();
             let new = op.new_range();
-            let deleted: usize = old_lines[old.clone()].iter().map(|l| l.chars().count()).sum();
+            let deleted: usize = old_lines[old.clone()]
+                .iter()
+                .map(|l| l.chars().count())
+                .sum();
             json!({
                 "deletedRegion": {"charOffset": char_offset(old.start), "charLength": deleted},
                 "insertedContent": {"text": new_lines[new].concat()},

@@ -7,14 +7,21 @@ use crate::finding::{Finding, Safety, Severity};
 use crate::pipeline::line_col;
 
 pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
-    let renderer = if style.color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if style.color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
     let mut out = String::new();
     for entry in entries {
-        if let Some(error) = &entry.report.error {
-            out.push_str(&format!("{}\n", error));
-        }
+        // Load errors go to stderr with the other errors (see `cli::output`).
         let secrets = secrets_of(entry.report);
-        for finding in entry.report.findings.iter().filter(|f| f.suppressed.is_none()) {
+        for finding in entry
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+        {
             out.push_str(&finding_block(entry, finding, &secrets, style, &renderer));
             out.push('\n');
         }
@@ -22,22 +29,43 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
     out
 }
 
-fn finding_block(entry: &Entry<'_>, finding: &Finding, secrets: &[String], style: &Style, renderer: &Renderer) -> String {
+fn finding_block(
+    entry: &Entry<'_>,
+    finding: &Finding,
+    secrets: &[String],
+    style: &Style,
+    renderer: &Renderer,
+) -> String {
     let (line, col) = line_col(&finding.location);
     let path = entry.report.path.display().to_string();
     let message = redact(&finding.message, secrets, style);
     let fix_note = match &finding.fix {
-        Some(fix) if fix.safety == Safety::Safe => format!(" [fix: {}]", redact(&fix.title, secrets, style)),
+        Some(fix) if fix.safety == Safety::Safe => {
+            format!(" [fix: {}]", redact(&fix.title, secrets, style))
+        }
         Some(fix) => format!(" [unsafe fix: {}]", redact(&fix.title, secrets, style)),
         None => String::new(),
     };
-    let headline = format!("{path}:{line}:{col}: {} [{}] {message}{fix_note}\n", severity_word(finding.severity), finding.rule);
-    let Some(source) = &entry.report.source else { return headline };
+    let headline = || {
+        format!(
+            "{path}:{line}:{col}: {} [{}] {message}{fix_note}\n",
+            severity_word(finding.severity),
+            finding.rule
+        )
+    };
+    let Some(source) = &entry.report.source else {
+        return headline();
+    };
     let text = source.document.text();
-    let Some(snippet_line) = text.split_inclusive('\n').nth(line.saturating_sub(1)) else { return headline };
+    let Some(snippet_line) = text.split_inclusive('\n').nth(line.saturating_sub(1)) else {
+        return headline();
+    };
     let shown = redact(snippet_line.trim_end_matches(['\n', '\r']), secrets, style);
-    let start = shown.char_indices().nth(col.saturating_sub(1)).map_or(shown.len(), |(i, _)| i);
-    let end = shown[start..].find([' ', ':', ',']).map_or(shown.len(), |i| start + i.max(1));
+    let start = shown
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(shown.len(), |(i, _)| i);
+    let end = start + token_len(&shown[start..]);
     let level = match finding.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
@@ -45,10 +73,32 @@ fn finding_block(entry: &Entry<'_>, finding: &Finding, secrets: &[String], style
     };
     let title = format!("{message}{fix_note}");
     let report = &[level.primary_title(&title).id(&finding.rule).element(
-        Snippet::source(&shown).line_start(line).path(&path).annotation(AnnotationKind::Primary.span(start..end)),
+        Snippet::source(&shown)
+            .line_start(line)
+            .path(&path)
+            .annotation(AnnotationKind::Primary.span(start..end)),
     )];
-    let _ = headline;
     format!("{}\n", renderer.render(report))
+}
+
+/// Length of the YAML token at the start of `text`: a quoted scalar up to its closing quote,
+/// a key up to its `:`, or a plain scalar up to a space or flow indicator.
+fn token_len(text: &str) -> usize {
+    let mut chars = text.char_indices();
+    match chars.next() {
+        None => 0,
+        Some((_, quote @ ('"' | '\''))) => chars
+            .find(|(_, c)| *c == quote)
+            .map_or(text.len(), |(i, _)| i + 1),
+        Some(_) => {
+            let bytes = text.as_bytes();
+            let stop = (1..bytes.len()).find(|&i| {
+                matches!(bytes[i], b' ' | b'\t' | b',' | b']' | b'}')
+                    || (bytes[i] == b':' && bytes.get(i + 1).is_none_or(|b| *b == b' '))
+            });
+            stop.unwrap_or(text.len())
+        }
+    }
 }
 
 fn severity_word(severity: Severity) -> &'static str {
@@ -61,21 +111,44 @@ fn severity_word(severity: Severity) -> &'static str {
 
 /// `Found 3 findings in 2 files (1 fixable).`
 pub fn summary(entries: &[Entry<'_>]) -> String {
-    let active: Vec<&Finding> = entries.iter().flat_map(|e| e.report.findings.iter()).filter(|f| f.suppressed.is_none()).collect();
-    let suppressed = entries.iter().flat_map(|e| e.report.findings.iter()).filter(|f| f.suppressed.is_some()).count();
-    let files = entries.iter().filter(|e| e.report.findings.iter().any(|f| f.suppressed.is_none())).count();
+    let active: Vec<&Finding> = entries
+        .iter()
+        .flat_map(|e| e.report.findings.iter())
+        .filter(|f| f.suppressed.is_none())
+        .collect();
+    let suppressed = entries
+        .iter()
+        .flat_map(|e| e.report.findings.iter())
+        .filter(|f| f.suppressed.is_some())
+        .count();
+    let files = entries
+        .iter()
+        .filter(|e| e.report.findings.iter().any(|f| f.suppressed.is_none()))
+        .count();
     let fixable = active.iter().filter(|f| f.fix.is_some()).count();
     let unreadable = entries.iter().filter(|e| e.report.error.is_some()).count();
     let mut line = if active.is_empty() {
-        format!("No findings in {} file{}.", entries.len(), plural(entries.len()))
+        format!(
+            "No findings in {} file{}.",
+            entries.len(),
+            plural(entries.len())
+        )
     } else {
-        format!("Found {} finding{} in {files} file{} ({fixable} fixable).", active.len(), plural(active.len()), plural(files))
+        format!(
+            "Found {} finding{} in {files} file{} ({fixable} fixable).",
+            active.len(),
+            plural(active.len()),
+            plural(files)
+        )
     };
     if suppressed > 0 {
         line.push_str(&format!(" {suppressed} suppressed."));
     }
     if unreadable > 0 {
-        line.push_str(&format!(" {unreadable} file{} could not be read.", plural(unreadable)));
+        line.push_str(&format!(
+            " {unreadable} file{} could not be read.",
+            plural(unreadable)
+        ));
     }
     line
 }
