@@ -68,7 +68,9 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
     let Some(first) = paths.first() else {
         return loader.project;
     };
-    let project_dir = absolute(first)
+    // Kept as written (relative stays relative) so that findings in included files carry
+    // the same path as when the file is named on the command line.
+    let project_dir = normalize(first)
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
@@ -357,7 +359,7 @@ impl Loader<'_> {
                 ));
                 continue;
             }
-            if let Some((p, at)) = paths.iter().find(|(p, _)| chain.contains(p)) {
+            if let Some((p, at)) = paths.iter().find(|(p, _)| chain.contains(&absolute(p))) {
                 self.project.problems.push(Problem::error(
                     "include",
                     at.clone(),
@@ -387,7 +389,7 @@ impl Loader<'_> {
                 };
             let mut included: Option<Node> = None;
             for (path, at) in &paths {
-                chain.push(path.clone());
+                chain.push(absolute(path));
                 let loaded = self.load_file(path, Some(at), &project_dir, &vars, chain);
                 chain.pop();
                 let Some(loaded) = loaded else { continue };

@@ -54,6 +54,16 @@ fn enabled_services(model: &Node, active: &[String]) -> Node {
     enabled
 }
 
+/// Whether `text` still holds a variable: only without interpolation (`--no-interpolate`),
+/// where Compose accepts a `${VAR}` wherever it takes a string, so no syntax is checked.
+pub(super) fn uninterpolated(text: &str) -> bool {
+    text.contains("${")
+        || text
+            .split('$')
+            .skip(1)
+            .any(|rest| rest.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic()))
+}
+
 /// The services of the model, by name.
 pub(super) fn services(model: &Node) -> impl Iterator<Item = (&String, &Node)> {
     model
