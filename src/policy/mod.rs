@@ -1,26 +1,436 @@
 //! Policy packs: built-in (`policies/*.yaml`, embedded) and user files, merged into the set
 //! of active rules with their options.
+//!
+//! # How a policy set is built
+//! 1. `policies/defaults.yaml` gives every rule its default options (and, through the catalog
+//!    files next to it, the data a user may extend: healthchecks, `_FILE` images, …).
+//! 2. Each pack named by `--policy` (or `policies:` in `shipshape.yaml`, or `recommended`) is
+//!    applied in order, its `extends:` first. A pack's `rules:` entry enables a rule (`true`
+//!    or a mapping of options, deep-merged over what came before) or disables it (`false`).
+//! 3. The config's `rules:` entries are applied last, with the same meaning.
+//!
+//! Every policy file is checked against `schemas/policy.schema.json` before use; errors carry
+//! `file:line:col`. Options are then parsed by the rule that owns them, so a typo in an option
+//! name is an error at load time rather than a silently ignored setting.
+
+mod generic;
+mod schema;
+pub mod selector;
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use yaml_serde::{Mapping, Value as Y};
 
 use crate::config::Config;
+
+pub use generic::{GenericKind, GenericRule};
+pub use selector::{Selector, Subject};
+
+/// The built-in packs, embedded so the binary needs no data files.
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    (
+        "recommended",
+        include_str!("../../policies/recommended.yaml"),
+    ),
+    ("production", include_str!("../../policies/production.yaml")),
+    ("legacy", include_str!("../../policies/legacy.yaml")),
+];
+
+const DEFAULTS: &str = include_str!("../../policies/defaults.yaml");
+
+/// Catalog files merged into the default options of one rule: (rule, option, text).
+const CATALOGS: &[(&str, &str, &str)] = &[
+    (
+        "healthcheck",
+        "catalog",
+        include_str!("../../policies/healthchecks.yaml"),
+    ),
+    (
+        "env-secrets",
+        "file_env_images",
+        include_str!("../../policies/file-env-images.yaml"),
+    ),
+];
+
+/// Options of one rule, parsed by the rule itself (see `rules::REGISTRY`).
+pub type ParsedOptions = Arc<dyn Any + Send + Sync>;
+
+/// One enabled rule with its selector and options.
+#[derive(Debug, Clone)]
+pub struct ActiveRule {
+    pub id: String,
+    pub selector: Selector,
+    pub options: ParsedOptions,
+}
 
 /// The active rules and their options.
 #[derive(Debug, Clone, Default)]
 pub struct PolicySet {
     /// Rule ids that are enabled, in registry order.
     pub enabled: Vec<String>,
+    /// The enabled built-in rules, in registry order.
+    pub rules: Vec<ActiveRule>,
+    /// Rules declared without code (`ensure:`, `set:`, `remove:`), in declaration order.
+    pub generic: Vec<GenericRule>,
+    /// Image reference as written → what to pin it to (`pins:` of the policies).
+    pub pins: BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("{0}")]
     Invalid(String),
+    #[error("{path}: cannot read the policy file: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("{path}:{line}:{col}: invalid policy: {message}")]
+    Located {
+        path: String,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+}
+
+/// A rule's state while packs are merged.
+#[derive(Debug, Clone, Default)]
+struct RuleState {
+    enabled: bool,
+    options: Mapping,
+    /// Which file last configured the rule (for error messages).
+    origin: String,
+}
+
+#[derive(Default)]
+struct Builder {
+    rules: BTreeMap<String, RuleState>,
+    generic: Vec<GenericRule>,
+    pins: BTreeMap<String, String>,
+    /// Packs being loaded, to report `extends:` cycles.
+    stack: Vec<String>,
 }
 
 impl PolicySet {
     /// Loads the packs named by `specs` (built-in names or files), or those of the config,
     /// or `recommended`.
     pub fn load(specs: &[String], config: &Config) -> Result<PolicySet, PolicyError> {
-        let _ = (specs, config);
-        Ok(PolicySet::default())
+        let mut builder = Builder::with_defaults()?;
+        let (names, base) = if !specs.is_empty() {
+            (specs.to_vec(), PathBuf::from("."))
+        } else if !config.policies.is_empty() {
+            (config.policies.clone(), config.base_dir())
+        } else {
+            (vec!["recommended".to_string()], PathBuf::from("."))
+        };
+        for name in &names {
+            builder.load_spec(name, &base)?;
+        }
+        let config_origin = config
+            .path
+            .as_ref()
+            .map_or_else(|| "shipshape.yaml".to_string(), |p| p.display().to_string());
+        for (id, value) in &config.rules {
+            builder.configure_rule(id, value, &config_origin)?;
+        }
+        builder.finish()
+    }
+
+    /// The options of an enabled rule, as parsed by that rule.
+    pub fn options<T: 'static>(&self, id: &str) -> Option<&T> {
+        self.rules
+            .iter()
+            .find(|r| r.id == id)
+            .and_then(|r| r.options.downcast_ref::<T>())
+    }
+
+    pub fn is_enabled(&self, id: &str) -> bool {
+        self.enabled.iter().any(|e| e == id)
+    }
+}
+
+impl Builder {
+    fn with_defaults() -> Result<Builder, PolicyError> {
+        let mut builder = Builder::default();
+        let defaults = parse_yaml(DEFAULTS, "policies/defaults.yaml")?;
+        if let Some(Y::Mapping(rules)) = defaults.get("rules") {
+            for (id, options) in rules {
+                let id = key_text(id);
+                let options = match options {
+                    Y::Mapping(m) => m.clone(),
+                    _ => Mapping::new(),
+                };
+                builder.rules.insert(
+                    id,
+                    RuleState {
+                        enabled: false,
+                        options,
+                        origin: "policies/defaults.yaml".into(),
+                    },
+                );
+            }
+        }
+        for (rule, option, text) in CATALOGS {
+            let catalog = parse_yaml(text, &format!("policies/{option}.yaml"))?;
+            let state = builder.rules.entry(rule.to_string()).or_default();
+            state.options.insert(Y::String(option.to_string()), catalog);
+        }
+        Ok(builder)
+    }
+
+    /// A built-in pack name or a path to a policy file.
+    fn load_spec(&mut self, spec: &str, base: &Path) -> Result<(), PolicyError> {
+        if let Some((_, text)) = BUILTIN_PACKS.iter().find(|(name, _)| *name == spec) {
+            return self.load_text(spec, text, &format!("<built-in {spec}>"), base);
+        }
+        let looks_like_path =
+            spec.contains(['/', '\\']) || spec.ends_with(".yaml") || spec.ends_with(".yml");
+        if !looks_like_path {
+            let names: Vec<&str> = BUILTIN_PACKS.iter().map(|(n, _)| *n).collect();
+            return Err(PolicyError::Invalid(format!(
+                "unknown policy `{spec}`: not a built-in pack ({}) and not a file path",
+                names.join(", ")
+            )));
+        }
+        let path = base.join(spec);
+        let text = std::fs::read_to_string(&path).map_err(|e| PolicyError::Read {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        self.load_text(
+            &path.display().to_string(),
+            &text,
+            &path.display().to_string(),
+            &dir,
+        )
+    }
+
+    fn load_text(
+        &mut self,
+        key: &str,
+        text: &str,
+        origin: &str,
+        dir: &Path,
+    ) -> Result<(), PolicyError> {
+        if self.stack.iter().any(|k| k == key) {
+            return Err(PolicyError::Invalid(format!(
+                "{origin}: `extends:` cycle: {} → {key}",
+                self.stack.join(" → ")
+            )));
+        }
+        schema::validate(text, origin)?;
+        let value = parse_yaml(text, origin)?;
+        self.stack.push(key.to_string());
+        for parent in string_list(value.get("extends")) {
+            self.load_spec(&parent, dir)?;
+        }
+        for kind in [GenericKind::Ensure, GenericKind::Set, GenericKind::Remove] {
+            if let Some(Y::Sequence(specs)) = value.get(kind.key()) {
+                for spec in specs {
+                    let rule = GenericRule::parse(kind, spec).map_err(|m| {
+                        PolicyError::Invalid(format!("{origin}: {}: {m}", kind.key()))
+                    })?;
+                    // A later pack redefining a generic rule id replaces it.
+                    self.generic.retain(|g| g.id != rule.id);
+                    self.generic.push(rule);
+                }
+            }
+        }
+        if let Some(Y::Mapping(rules)) = value.get("rules") {
+            for (id, setting) in rules {
+                self.configure_rule(&key_text(id), setting, origin)?;
+            }
+        }
+        if let Some(Y::Mapping(pins)) = value.get("pins") {
+            for (from, to) in pins {
+                self.pins.insert(key_text(from), key_text(to));
+            }
+        }
+        self.stack.pop();
+        Ok(())
+    }
+
+    /// `true` enables, `false` disables, a mapping enables and merges options (`enabled:
+    /// false` in it disables).
+    fn configure_rule(&mut self, id: &str, setting: &Y, origin: &str) -> Result<(), PolicyError> {
+        if !crate::rules::REGISTRY.iter().any(|r| r.id == id)
+            && !self.generic.iter().any(|g| g.id == id)
+        {
+            return Err(PolicyError::Invalid(format!(
+                "{origin}: unknown rule `{id}`; `shipshape rules` lists them"
+            )));
+        }
+        if let Some(generic) = self.generic.iter_mut().find(|g| g.id == id) {
+            if let Y::Bool(enabled) = setting {
+                generic.enabled = *enabled;
+            }
+            return Ok(());
+        }
+        let state = self.rules.entry(id.to_string()).or_default();
+        state.origin = origin.to_string();
+        match setting {
+            Y::Bool(enabled) => state.enabled = *enabled,
+            Y::Null => state.enabled = true,
+            Y::Mapping(options) => {
+                let mut options = options.clone();
+                state.enabled = options
+                    .remove("enabled")
+                    .and_then(|v| v.as_bool())
+                    .unwrap_or(true);
+                deep_merge(&mut state.options, &options);
+            }
+            other => {
+                return Err(PolicyError::Invalid(format!(
+                    "{origin}: rule `{id}`: expected true, false or a mapping of options, found {}",
+                    describe(other)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<PolicySet, PolicyError> {
+        let mut set = PolicySet {
+            generic: self.generic.into_iter().filter(|g| g.enabled).collect(),
+            pins: self.pins,
+            ..PolicySet::default()
+        };
+        for meta in crate::rules::REGISTRY {
+            let Some(state) = self.rules.get(meta.id).filter(|s| s.enabled) else {
+                continue;
+            };
+            let mut options = state.options.clone();
+            let selector = match options.remove("match") {
+                Some(spec) => Selector::parse(&spec).map_err(|m| {
+                    PolicyError::Invalid(format!(
+                        "{}: rule `{}`: match: {m}",
+                        state.origin, meta.id
+                    ))
+                })?,
+                None => Selector::default(),
+            };
+            let parsed = (meta.parse_options)(&Y::Mapping(options)).map_err(|m| {
+                PolicyError::Invalid(format!("{}: rule `{}`: {m}", state.origin, meta.id))
+            })?;
+            set.enabled.push(meta.id.to_string());
+            set.rules.push(ActiveRule {
+                id: meta.id.to_string(),
+                selector,
+                options: parsed,
+            });
+        }
+        set.enabled.extend(set.generic.iter().map(|g| g.id.clone()));
+        Ok(set)
+    }
+}
+
+/// Merges `from` into `into`: mappings merge key by key, anything else replaces.
+pub fn deep_merge(into: &mut Mapping, from: &Mapping) {
+    for (key, value) in from {
+        match (into.get_mut(key), value) {
+            (Some(Y::Mapping(existing)), Y::Mapping(inner)) => deep_merge(existing, inner),
+            _ => {
+                into.insert(key.clone(), value.clone());
+            }
+        }
+    }
+}
+
+fn parse_yaml(text: &str, origin: &str) -> Result<Y, PolicyError> {
+    yaml_serde::from_str(text).map_err(|e| {
+        let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+        PolicyError::Located {
+            path: origin.to_string(),
+            line,
+            col,
+            message: e.to_string(),
+        }
+    })
+}
+
+fn key_text(key: &Y) -> String {
+    crate::document::scalar_key(key)
+}
+
+/// A string or a list of strings.
+pub(crate) fn string_list(value: Option<&Y>) -> Vec<String> {
+    match value {
+        Some(Y::String(s)) => vec![s.clone()],
+        Some(Y::Sequence(items)) => items.iter().map(key_text).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn describe(value: &Y) -> &'static str {
+    match value {
+        Y::Null => "null",
+        Y::Bool(_) => "a boolean",
+        Y::Number(_) => "a number",
+        Y::String(_) => "a string",
+        Y::Sequence(_) => "a list",
+        Y::Mapping(_) => "a mapping",
+        Y::Tagged(_) => "a tagged value",
+    }
+}
+
+/// Parses a rule's options into its own type; unknown or mistyped options are errors.
+pub fn parse_options<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
+    value: &Y,
+) -> Result<ParsedOptions, String> {
+    let options: T = yaml_serde::from_value(value.clone()).map_err(|e| e.to_string())?;
+    Ok(Arc::new(options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_pack_loads() {
+        for (name, _) in BUILTIN_PACKS {
+            let set = PolicySet::load(&[name.to_string()], &Config::default())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(set.is_enabled("restart-policy"), "{name}");
+        }
+    }
+
+    #[test]
+    fn default_is_recommended() {
+        let set = PolicySet::load(&[], &Config::default()).unwrap();
+        let recommended = PolicySet::load(&["recommended".into()], &Config::default()).unwrap();
+        assert_eq!(set.enabled, recommended.enabled);
+        assert!(!set.is_enabled("resource-limits"));
+        assert!(
+            PolicySet::load(&["production".into()], &Config::default())
+                .unwrap()
+                .is_enabled("resource-limits")
+        );
+    }
+
+    #[test]
+    fn config_rules_override_and_disable() {
+        let mut config = Config::default();
+        config.rules.insert("restart-policy".into(), Y::Bool(false));
+        let set = PolicySet::load(&[], &config).unwrap();
+        assert!(!set.is_enabled("restart-policy"));
+        config.rules.insert(
+            "restart-policy".into(),
+            yaml_serde::from_str("{nonsense: 1}").unwrap(),
+        );
+        let error = PolicySet::load(&[], &config).unwrap_err().to_string();
+        assert!(error.contains("nonsense"), "{error}");
+    }
+
+    #[test]
+    fn unknown_pack_is_an_error() {
+        let error = PolicySet::load(&["strict".into()], &Config::default())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown policy `strict`"), "{error}");
     }
 }

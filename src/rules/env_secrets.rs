@@ -1,0 +1,31 @@
+use serde::Deserialize;
+
+use super::{Context, declare_rule};
+use crate::finding::Finding;
+use crate::policy::ActiveRule;
+
+#[derive(Debug, Deserialize)]
+struct Options {}
+
+declare_rule! {
+    /// ## What it does
+    /// TODO
+    ///
+    /// ## Why
+    ///
+    /// ## Example
+    ///
+    /// ## Fix safety
+    ///
+    /// ## Options
+    id: "env-secrets",
+    packs: ["recommended", "production", "legacy"],
+    summary: "TODO",
+    fixable: true,
+    options: Options,
+    check: check,
+}
+
+fn check(_ctx: &Context<'_>, _rule: &ActiveRule) -> Vec<Finding> {
+    Vec::new()
+}
