@@ -270,10 +270,10 @@ fn service_finding(
     // Edits in a merged or aliased environment would change other services too.
     let local_env = service.local("environment").is_some()
         && !service.is_alias
-        && !service
+        && service
             .node
             .get("environment")
-            .is_some_and(|e| e.alias_name().is_some());
+            .is_none_or(|e| e.alias_name().is_none());
     if !local_env {
         return finding;
     }
