@@ -61,6 +61,11 @@ pub fn run(args: &PinArgs) -> u8 {
         }
     };
     let (uses, inputs_ok) = collect_images(&args.paths);
+    if uses.is_empty() && inputs_ok && !args.quiet {
+        eprintln!(
+            "warning: no images found (looked for `image:` in the services of compose.yaml, docker-compose.yml and their variants)"
+        );
+    }
     let mut lock = setup.lock.clone();
     let outcomes = pin_images(&setup, &uses, &lock, args.update);
     let failed = outcomes

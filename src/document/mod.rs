@@ -32,6 +32,7 @@ mod verify;
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 pub use edit::{Edit, EditOptions, Outcome};
 pub use error::{EditError, LoadError};
@@ -57,6 +58,9 @@ pub struct Document {
     alias_targets: HashMap<NodeId, NodeId>,
     /// Anchored node → the aliases that use it, in document order.
     anchor_uses: HashMap<NodeId, Vec<NodeId>>,
+    /// The text as the verifying parser loads it, computed on the first verification and
+    /// reused by every later one.
+    loaded: OnceLock<Result<Vec<yaml_serde::Value>, String>>,
 }
 
 impl Document {
@@ -108,6 +112,7 @@ impl Document {
             format: Format::default(),
             alias_targets: HashMap::new(),
             anchor_uses: HashMap::new(),
+            loaded: OnceLock::new(),
         };
         doc.format = doc.detect_format();
         doc.link_aliases();

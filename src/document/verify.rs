@@ -29,7 +29,10 @@ pub(super) fn verify(
     let edited =
         Document::parse(new_text).map_err(|e| fail(format!("the output does not parse: {e}")))?;
     check_comments(original, &edited, splices).map_err(&fail)?;
-    let before = load(&original.text)
+    let before = original
+        .loaded
+        .get_or_init(|| load(&original.text).map_err(|e| e.to_string()))
+        .clone()
         .map_err(|e| fail(format!("cannot load the original for comparison: {e}")))?;
     let after = load(new_text).map_err(|e| fail(format!("the output does not load: {e}")))?;
     if before.len() != after.len() {

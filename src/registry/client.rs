@@ -187,6 +187,10 @@ impl Client {
         {
             return Ok(digest);
         }
+        if is_retryable_status(head.status) {
+            // Already retried; a GET would only wait through the same backoff again.
+            return Err(self.status_error(endpoint, &path, &head));
+        }
         // No usable digest header, or an error whose details only a body carries.
         let get = self.send(endpoint, Method::Get, &path)?;
         match get.status {
@@ -386,6 +390,24 @@ impl Client {
         );
         if let Some(service) = service {
             url.push_str(&format!("&service={}", percent_encode(service)));
+        }
+        let realm_host = host_of(realm);
+        let plain_http = realm.starts_with("http://")
+            && !self
+                .options
+                .insecure
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(realm_host));
+        if plain_http && credentials.is_some() {
+            // A registry must not be able to lure credentials onto an unencrypted connection.
+            return Err(RegistryError::Unauthorized {
+                registry: endpoint.registry.clone(),
+                repository: endpoint.repository.clone(),
+                why: format!(
+                    "its token service {realm} is plain HTTP, and shipshape does not send credentials over it"
+                ),
+                hint: format!("if that is intended, pass `--insecure-registry {realm_host}`"),
+            });
         }
         let basic = credentials.map(Credentials::basic_header);
         let reply = self.send_with_retries(endpoint, Method::Get, &url, basic.as_deref())?;
@@ -593,6 +615,7 @@ fn percent_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn client(options: ClientOptions) -> Client {
         Client::new(options, DockerCredentials::default())
@@ -662,6 +685,199 @@ mod tests {
                 && is_retryable_status(503)
                 && !is_retryable_status(501)
                 && !is_retryable_status(404)
+        );
+    }
+
+    /// A one-request-per-connection HTTP responder for flows a plain Distribution registry
+    /// cannot show (bearer tokens, 429s, missing digest headers): `answer` maps each
+    /// request's head to a full response; the requests seen are returned by `join`.
+    struct Responder {
+        base: String,
+        handle: std::thread::JoinHandle<Vec<String>>,
+    }
+
+    impl Responder {
+        fn start(
+            requests: usize,
+            answer: impl Fn(&str, &str) -> String + Send + 'static,
+        ) -> Responder {
+            use std::io::{Read, Write};
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            let me = base.clone();
+            let handle = std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                for _ in 0..requests {
+                    let (mut stream, _) = listener.accept().unwrap();
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    stream.write_all(answer(&head, &me).as_bytes()).unwrap();
+                    seen.push(head);
+                }
+                seen
+            });
+            Responder { base, handle }
+        }
+
+        fn join(self) -> Vec<String> {
+            self.handle.join().unwrap()
+        }
+    }
+
+    fn response(status: &str, headers: &[(&str, &str)], body: &str) -> String {
+        let headers: String = headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        format!(
+            "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    fn local_client(base: &str, credentials: DockerCredentials) -> (Client, Endpoint) {
+        let host = base.trim_start_matches("http://").to_string();
+        let options = ClientOptions {
+            insecure: vec![host.clone()],
+            backoff: Duration::from_millis(1),
+            timeout: Duration::from_secs(5),
+            ..ClientOptions::default()
+        };
+        let client = Client::new(options, credentials);
+        let endpoint = client.endpoint(&ImageRef::parse(&format!("{host}/team/app:1")).unwrap());
+        (client, endpoint)
+    }
+
+    #[test]
+    fn bearer_challenge_fetches_a_token_with_credentials_and_reuses_it() {
+        const DIGEST: &str =
+            "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+        let server = Responder::start(4, |head, base| {
+            let authorized = head.contains("Authorization: Bearer tok-123")
+                || head.contains("authorization: Bearer tok-123");
+            if head.starts_with("GET /token?") {
+                response(
+                    "200 OK",
+                    &[("Content-Type", "application/json")],
+                    r#"{"token":"tok-123"}"#,
+                )
+            } else if authorized {
+                response("200 OK", &[("Docker-Content-Digest", DIGEST)], "")
+            } else {
+                let challenge = format!(
+                    r#"Bearer realm="{base}/token",service="test-registry",scope="repository:team/app:pull""#
+                );
+                response("401 Unauthorized", &[("WWW-Authenticate", &challenge)], "")
+            }
+        });
+        let host = server.base.trim_start_matches("http://").to_string();
+        let encoded = base64::engine::general_purpose::STANDARD.encode("user:pw");
+        let credentials = DockerCredentials::parse(&format!(
+            r#"{{"auths":{{"{host}":{{"auth":"{encoded}"}}}}}}"#
+        ));
+        let (client, endpoint) = local_client(&server.base, credentials);
+        assert_eq!(client.manifest_digest(&endpoint, "1").unwrap(), DIGEST);
+        // The token is cached: the second lookup goes straight through.
+        assert_eq!(client.manifest_digest(&endpoint, "2").unwrap(), DIGEST);
+        let seen = server.join();
+        assert!(
+            seen[0].starts_with("HEAD /v2/team/app/manifests/1 "),
+            "{seen:?}"
+        );
+        assert!(
+            seen[1].starts_with(
+                "GET /token?scope=repository%3Ateam%2Fapp%3Apull&service=test-registry "
+            ),
+            "{seen:?}"
+        );
+        assert!(
+            seen[1].to_ascii_lowercase().contains(&format!(
+                "authorization: basic {}",
+                encoded.to_ascii_lowercase()
+            )),
+            "{seen:?}"
+        );
+        assert!(
+            seen[3].starts_with("HEAD /v2/team/app/manifests/2 ")
+                && seen[3].contains("Bearer tok-123"),
+            "{seen:?}"
+        );
+    }
+
+    #[test]
+    fn credentials_never_go_to_a_plain_http_token_service() {
+        let server = Responder::start(1, |_, _| {
+            response(
+                "401 Unauthorized",
+                &[(
+                    "WWW-Authenticate",
+                    r#"Bearer realm="http://tokens.example/token""#,
+                )],
+                "",
+            )
+        });
+        let host = server.base.trim_start_matches("http://").to_string();
+        let credentials = DockerCredentials::parse(&format!(
+            r#"{{"auths":{{"{host}":{{"username":"u","password":"secret"}}}}}}"#
+        ));
+        let (client, endpoint) = local_client(&server.base, credentials);
+        let error = client
+            .manifest_digest(&endpoint, "1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("plain HTTP")
+                && error.contains("--insecure-registry tokens.example")
+                && !error.contains("secret"),
+            "{error}"
+        );
+        assert_eq!(server.join().len(), 1);
+    }
+
+    #[test]
+    fn retries_busy_registries_and_computes_missing_digests() {
+        let manifest = r#"{"schemaVersion":2}"#;
+        let server = Responder::start(5, move |head, _| {
+            if head.contains("manifests/busy") {
+                response("429 Too Many Requests", &[("Retry-After", "0")], "")
+            } else if head.starts_with("HEAD") {
+                response("200 OK", &[], "")
+            } else {
+                response(
+                    "200 OK",
+                    &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")],
+                    manifest,
+                )
+            }
+        });
+        let (client, endpoint) = local_client(&server.base, DockerCredentials::default());
+        let busy = client.manifest_digest(&endpoint, "busy").unwrap_err();
+        assert!(
+            matches!(busy, RegistryError::Status { status: 429, .. }),
+            "{busy}"
+        );
+        assert_eq!(
+            client.manifest_digest(&endpoint, "1").unwrap(),
+            sha256_digest(manifest.as_bytes())
+        );
+        let seen = server.join();
+        assert_eq!(
+            seen.iter()
+                .filter(|h| h.starts_with("HEAD /v2/team/app/manifests/busy"))
+                .count(),
+            3,
+            "{seen:?}"
+        );
+        assert_eq!(
+            seen.iter()
+                .filter(|h| h.starts_with("GET /v2/team/app/manifests/1"))
+                .count(),
+            1,
+            "no digest header: the body is hashed; {seen:?}"
         );
     }
 }

@@ -156,9 +156,24 @@ impl<'c> RepositorySession<'c> {
         if let Some(known) = self.lock_digests().get(tag) {
             return known.clone();
         }
-        let result = self.client.manifest_digest(&self.endpoint, tag);
+        let result = self
+            .client
+            .manifest_digest(&self.endpoint, tag)
+            .map_err(|e| self.explain_missing(e));
         self.lock_digests().insert(tag.to_string(), result.clone());
         result
+    }
+
+    /// Registries often answer `MANIFEST_UNKNOWN` for a repository that does not exist at
+    /// all; the tag list tells the two apart (and is shared with floating-tag lookups).
+    fn explain_missing(&self, error: RegistryError) -> RegistryError {
+        if !matches!(error, RegistryError::ManifestNotFound { .. }) {
+            return error;
+        }
+        match self.tags.get_or_init(|| self.client.tags(&self.endpoint)) {
+            Err(missing @ RegistryError::RepositoryNotFound { .. }) => missing.clone(),
+            _ => error,
+        }
     }
 
     fn lock_digests(
