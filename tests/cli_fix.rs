@@ -1,0 +1,320 @@
+//! End-to-end tests of `fix`: diffs, `--write`, `--check`, idempotence, suppressions, and
+//! writes that fail without losing data.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::cargo_bin("shipshape")
+        .expect("binary is built")
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("shipshape runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into(),
+        stderr: String::from_utf8_lossy(&output.stderr).into(),
+    }
+}
+
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, contents) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+    }
+    dir
+}
+
+/// A service that `restart-policy` fixes (safe) and nothing else touches.
+const NEEDS_RESTART: &str = "# the app\nservices:\n  app:\n    image: acme/app:1.2.3  # pinned\n";
+
+fn restart_only(extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["--no-config", "--select", "restart-policy"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn args<'a>(command: &'a str, owned: &'a [String]) -> Vec<&'a str> {
+    std::iter::once(command)
+        .chain(owned.iter().map(String::as_str))
+        .collect()
+}
+
+#[test]
+fn fix_prints_a_diff_and_changes_nothing() {
+    let dir = workspace(&[("compose.yaml", NEEDS_RESTART)]);
+    let owned = restart_only(&[]);
+    let r = run(dir.path(), &args("fix", &owned));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!(r.stdout, @r"
+    --- compose.yaml
+    +++ compose.yaml
+    @@ -2,3 +2,4 @@
+     services:
+       app:
+         image: acme/app:1.2.3  # pinned
+    +    restart: unless-stopped
+    ");
+    assert!(
+        r.stderr.contains("compose.yaml: would fix 1 issue"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        NEEDS_RESTART
+    );
+}
+
+#[test]
+fn fix_check_exits_1_when_there_is_something_to_change() {
+    let dir = workspace(&[("compose.yaml", NEEDS_RESTART)]);
+    let owned = restart_only(&["--check"]);
+    assert_eq!(run(dir.path(), &args("fix", &owned)).code, 1);
+}
+
+#[test]
+fn write_twice_changes_nothing_the_second_time() {
+    let dir = workspace(&[("compose.yaml", NEEDS_RESTART)]);
+    let owned = restart_only(&["--write"]);
+    let first = run(dir.path(), &args("fix", &owned));
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let written = fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert_eq!(
+        written,
+        format!("{NEEDS_RESTART}    restart: unless-stopped\n")
+    );
+    let second = run(dir.path(), &args("fix", &owned));
+    assert_eq!(second.code, 0);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        written
+    );
+    let check = restart_only(&["--check"]);
+    assert_eq!(
+        run(dir.path(), &args("fix", &check)).code,
+        0,
+        "nothing left to fix"
+    );
+}
+
+#[test]
+fn five_hundred_files_with_one_broken_are_all_fixed_but_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..500 {
+        let sub = dir.path().join(format!("svc{i:03}"));
+        fs::create_dir_all(&sub).unwrap();
+        let text = if i == 250 {
+            "services:\n  app: [\n".to_string()
+        } else {
+            NEEDS_RESTART.to_string()
+        };
+        fs::write(sub.join("compose.yaml"), text).unwrap();
+    }
+    let owned = restart_only(&["--write"]);
+    let r = run(dir.path(), &args("fix", &owned));
+    assert_eq!(r.code, 2, "the broken file decides the exit code");
+    assert!(
+        r.stderr.contains("svc250/compose.yaml:3:1: invalid YAML")
+            || r.stderr.contains("svc250/compose.yaml:"),
+        "{}",
+        r.stderr
+    );
+    let fixed = (0..500)
+        .filter(|i| {
+            fs::read_to_string(dir.path().join(format!("svc{i:03}/compose.yaml")))
+                .unwrap()
+                .contains("restart: unless-stopped")
+        })
+        .count();
+    assert_eq!(fixed, 499);
+}
+
+#[test]
+fn inline_suppression_on_a_service_silences_it() {
+    let text = "services:\n  app:  # shipshape: ignore[restart-policy] supervised by systemd\n    image: acme/app:1.2.3\n";
+    let dir = workspace(&[("compose.yaml", text)]);
+    let r = run(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--select",
+            "restart-policy",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let finding = &json["files"][0]["findings"][0];
+    assert_eq!(finding["rule"], "restart-policy");
+    assert_eq!(finding["suppressed"], true);
+    assert_eq!(finding["suppression_reason"], "supervised by systemd");
+    let owned = restart_only(&["--check"]);
+    assert_eq!(
+        run(dir.path(), &args("fix", &owned)).code,
+        0,
+        "suppressed findings are not fixed"
+    );
+}
+
+#[test]
+fn config_ignores_need_a_reason_and_apply_by_file_and_rule() {
+    let config =
+        "ignores:\n  - file: \"legacy/**\"\n    rule: restart-policy\n    reason: retired in Q3\n";
+    let dir = workspace(&[
+        ("shipshape.yaml", config),
+        ("legacy/compose.yaml", NEEDS_RESTART),
+        ("app/compose.yaml", NEEDS_RESTART),
+    ]);
+    let r = run(
+        dir.path(),
+        &["check", "--select", "restart-policy", "--format", "json"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let suppressed: Vec<(String, bool)> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["findings"][0]["suppressed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        suppressed,
+        vec![
+            ("app/compose.yaml".to_string(), false),
+            ("legacy/compose.yaml".to_string(), true)
+        ]
+    );
+    let missing_reason = workspace(&[
+        ("shipshape.yaml", "ignores:\n  - rule: restart-policy\n"),
+        ("compose.yaml", NEEDS_RESTART),
+    ]);
+    let r = run(missing_reason.path(), &["check"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("reason"), "{}", r.stderr);
+}
+
+#[test]
+fn stdin_fix_writes_the_fixed_text_to_stdout() {
+    let dir = workspace(&[]);
+    let output = Command::cargo_bin("shipshape")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "fix",
+            "--no-config",
+            "--select",
+            "restart-policy",
+            "--stdin-filename",
+            "compose.yaml",
+            "-",
+        ])
+        .write_stdin(NEEDS_RESTART)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("{NEEDS_RESTART}    restart: unless-stopped\n")
+    );
+}
+
+#[cfg(unix)]
+mod failing_writes {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+
+    use super::*;
+
+    fn is_root() -> bool {
+        fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+            .unwrap_or(false)
+    }
+
+    /// Root ignores file modes; run the binary as `nobody` then so modes bite.
+    fn unprivileged(dir: &Path, args: &[&str]) -> Run {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("shipshape"));
+        cmd.current_dir(dir).env("NO_COLOR", "1").args(args);
+        if is_root() {
+            cmd.uid(65534).gid(65534);
+        }
+        let output = cmd.output().expect("shipshape runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into(),
+            stderr: String::from_utf8_lossy(&output.stderr).into(),
+        }
+    }
+
+    fn set_mode(path: &Path, mode: u32) {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[test]
+    fn permission_denied_on_write_keeps_the_file() {
+        let dir = workspace(&[("compose.yaml", NEEDS_RESTART)]);
+        set_mode(dir.path(), 0o755);
+        set_mode(&dir.path().join("compose.yaml"), 0o444);
+        // The directory is writable by its owner only; nobody cannot create the temp file.
+        let owned = restart_only(&["--write"]);
+        let r = unprivileged(dir.path(), &args("fix", &owned));
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("compose.yaml")
+                && r.stderr.to_lowercase().contains("permission denied"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+            NEEDS_RESTART
+        );
+    }
+
+    #[test]
+    fn read_only_directory_is_reported_and_nothing_is_written() {
+        let dir = workspace(&[
+            ("ro/compose.yaml", NEEDS_RESTART),
+            ("rw/compose.yaml", NEEDS_RESTART),
+        ]);
+        for d in ["", "ro", "rw"] {
+            set_mode(&dir.path().join(d), 0o777);
+        }
+        set_mode(&dir.path().join("rw/compose.yaml"), 0o666);
+        set_mode(&dir.path().join("ro"), 0o555);
+        let owned = restart_only(&["--write"]);
+        let r = unprivileged(dir.path(), &args("fix", &owned));
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("ro/compose.yaml"), "{}", r.stderr);
+        assert_eq!(
+            fs::read_to_string(dir.path().join("ro/compose.yaml")).unwrap(),
+            NEEDS_RESTART
+        );
+        assert!(
+            fs::read_to_string(dir.path().join("rw/compose.yaml"))
+                .unwrap()
+                .contains("restart: unless-stopped")
+        );
+    }
+}
