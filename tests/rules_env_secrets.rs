@@ -17,6 +17,8 @@ const COMPOSE: &str = "services:
     environment:
       - API_TOKEN=tok-s3cr3t
       - LOG_LEVEL=info
+volumes:
+  data: {}
 ";
 
 const SECRETS: &[&str] = &["hunter2-db", "tok-s3cr3t"];

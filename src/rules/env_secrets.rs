@@ -297,6 +297,9 @@ fn plan_fix(
     let mut env_lines = Vec::new();
     let mut moved = Vec::new();
     let mut removed_items = Vec::new();
+    // Top-level edits go last: an insertion at the end of the file must follow the ones into
+    // the last service, or the service's new key would land under the new top-level key.
+    let mut top_level = Vec::new();
     for secret in secrets {
         if reads_file_variable(service, &secret.key, options) {
             let file_key = format!("{}_FILE", secret.key);
@@ -322,7 +325,7 @@ fn plan_fix(
                     to: file_key,
                 });
             }
-            edits.push(Edit::Set {
+            top_level.push(Edit::Set {
                 path: Path::root().key("secrets").key(name.as_str()),
                 value: Value::map([("file", Value::str(file))]),
             });
@@ -407,6 +410,7 @@ fn plan_fix(
                 .map(|path| Edit::Remove { path }),
         );
     }
+    edits.extend(top_level);
     files.push(FileChange::EnsureLine {
         path: PathBuf::from(".gitignore"),
         line: format!("/{dir}/"),
