@@ -173,3 +173,41 @@ fn generic_rules() {
         ]
     ));
 }
+
+#[test]
+fn config_mounts() {
+    insta::assert_snapshot!(fix(
+        "config-mounts/basic",
+        &[
+            "--select",
+            "config-mounts",
+            "--policy",
+            "production",
+            "--unsafe-fixes"
+        ]
+    ));
+}
+
+#[test]
+fn config_mounts_writable() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules/config-mounts/writable-policy.yaml");
+    insta::assert_snapshot!(fix(
+        "config-mounts/basic",
+        &[
+            "--select",
+            "config-mounts",
+            "--policy",
+            dir.to_str().unwrap(),
+            "--unsafe-fixes"
+        ]
+    ));
+}
+
+#[test]
+fn config_mounts_findings() {
+    insta::assert_snapshot!(check(
+        "config-mounts/basic",
+        &["--select", "config-mounts", "--policy", "production"]
+    ));
+}
