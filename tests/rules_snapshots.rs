@@ -211,3 +211,11 @@ fn config_mounts_findings() {
         &["--select", "config-mounts", "--policy", "production"]
     ));
 }
+
+#[test]
+fn v1_layout() {
+    insta::assert_snapshot!(fix(
+        "v1-layout/basic",
+        &["--select", "v1-layout", "--policy", "legacy"]
+    ));
+}
