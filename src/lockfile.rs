@@ -107,8 +107,17 @@ impl Lockfile {
         self.images.get(reference)
     }
 
-    /// The nearest lock file at or above `dir` (stopping at a repository root).
+    /// The nearest lock file at or above `dir` (stopping at a repository root). A relative
+    /// `dir` (`.`, or empty for `compose.yaml`) is searched upward from the working directory
+    /// too, not just up to it.
     pub fn find_for(dir: &Path) -> Option<PathBuf> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let absolute = std::path::absolute(dir).ok();
+        let dir = absolute.as_deref().unwrap_or(dir);
         for d in dir.ancestors() {
             let candidate = d.join(LOCK_FILE_NAME);
             if candidate.is_file() {
@@ -146,5 +155,26 @@ mod tests {
             text.contains("tag: '16.4'") || text.contains("tag: \"16.4\""),
             "{text}"
         );
+    }
+
+    #[test]
+    fn finds_the_nearest_lock_above_and_stops_at_the_repository_root() {
+        let root = tempfile::tempdir().unwrap();
+        let project = root.path().join("project");
+        let deploy = project.join("deploy");
+        std::fs::create_dir_all(&deploy).unwrap();
+        std::fs::write(root.path().join(LOCK_FILE_NAME), "version: 1\n").unwrap();
+        assert_eq!(
+            Lockfile::find_for(&deploy),
+            Some(root.path().join(LOCK_FILE_NAME))
+        );
+        std::fs::write(project.join(LOCK_FILE_NAME), "version: 1\n").unwrap();
+        assert_eq!(
+            Lockfile::find_for(&deploy),
+            Some(project.join(LOCK_FILE_NAME))
+        );
+        std::fs::remove_file(project.join(LOCK_FILE_NAME)).unwrap();
+        std::fs::create_dir(project.join(".git")).unwrap();
+        assert_eq!(Lockfile::find_for(&deploy), None);
     }
 }

@@ -124,9 +124,19 @@ fn finish(report: &mut FileReport, options: &RunOptions) {
             finding.location = resolved;
         }
     }
+    // Validation and a rule may report the same thing (e.g. `obsolete-version`): keep one,
+    // the one that carries a fix.
+    report.findings.sort_by_key(|f| {
+        (
+            line_col(&f.location),
+            f.rule.clone(),
+            f.fix.is_none(),
+            f.message.clone(),
+        )
+    });
     report
         .findings
-        .sort_by_key(|f| (line_col(&f.location), f.rule.clone(), f.message.clone()));
+        .dedup_by(|later, first| later.rule == first.rule && later.location == first.location);
 }
 
 fn selected(rule: &str, options: &RunOptions) -> bool {

@@ -280,8 +280,34 @@ impl Project {
 
     /// Runs `shipshape pin` reading the project's `shipshape.yaml`, if any.
     fn pin_with_config(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = self.command("pin", args, "");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        command.output().unwrap()
+    }
+
+    /// Runs `shipshape fix --no-config --select pin-image-tags` in `subdir` of the project.
+    fn fix(&self, subdir: &str, args: &[&str]) -> Output {
+        let mut all = vec![
+            "--no-config",
+            "--select",
+            "pin-image-tags",
+            "--color",
+            "never",
+        ];
+        all.extend_from_slice(args);
+        self.command("fix", &all, subdir).output().unwrap()
+    }
+
+    /// `shipshape <subcommand> <args>` in `subdir` of the project, with the project's HOME and
+    /// Docker config and no proxies.
+    fn command(&self, subcommand: &str, args: &[&str], subdir: &str) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_shipshape"));
-        command.arg("pin").args(args).current_dir(self.dir.path());
+        command
+            .arg(subcommand)
+            .args(args)
+            .current_dir(self.dir.path().join(subdir));
         command
             .env("HOME", self.dir.path())
             .env("DOCKER_CONFIG", self.dir.path().join("docker"));
@@ -297,10 +323,7 @@ impl Project {
             command.env_remove(proxy);
         }
         command.env("SHIPSHAPE_REGISTRY_TIMEOUT_MS", "5000");
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        command.output().unwrap()
+        command
     }
 
     fn lock(&self) -> yaml_serde::Value {
@@ -707,4 +730,260 @@ fn nothing_to_resolve_needs_no_network() {
         !project.path("shipshape.lock").exists(),
         "no entries, no lock file"
     );
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+#[ignore = "needs Debian's docker-registry (apt-get install docker-registry); run by .ci/run"]
+fn fix_pins_floating_images_to_what_pin_locked() {
+    let registry = Registry::start();
+    let host = registry.host();
+    // The same registry spelled another way: the rewrite keeps the spelling as written.
+    let spelled = format!("LocalHost:{}", registry.port);
+    let insecure = format!("localhost:{}", registry.port);
+    registry.push_image("postgres", "16.3", "amd64", &["16.3"]);
+    let (_, current) = registry.push_image("postgres", "16.4", "amd64", &["16.4", "16", "latest"]);
+    let index = registry.push_index("team/multi", "1.0", &["1.0", "latest"]);
+    let (_, stable) = registry.push_image("app", "2.1", "amd64", &["2.1", "stable"]);
+    registry.push_image("app", "2.2", "amd64", &["2.2", "edge"]);
+    let compose = format!(
+        "x-db: &db\n  image: {host}/postgres:latest\nservices:\n  db:\n    <<: *db\n  old:\n    image: {host}/postgres:16.3\n  multi:\n    image: {spelled}/team/multi\n  api:\n    image: {host}/app:stable\n  app:\n    build: .\n    image: myapp:latest\n  var:\n    image: ${{IMAGE:-nginx}}\n"
+    );
+    let project = Project::new(&compose);
+
+    let pinned = project.pin(
+        &[
+            "--insecure-registry",
+            &host,
+            "--insecure-registry",
+            &insecure,
+        ],
+        &[],
+    );
+    assert_eq!(pinned.status.code(), Some(0), "{}", stderr(&pinned));
+    let lock = project.lock();
+    let db = format!("{host}/postgres:16.4@{current}");
+    let multi = format!("{spelled}/team/multi:1.0@{index}");
+    let api = format!("{host}/app:2.1@{stable}");
+    assert_eq!(
+        field(&lock, &format!("{host}/postgres:latest"), "resolved"),
+        db
+    );
+    assert_eq!(
+        field(&lock, &format!("{spelled}/team/multi"), "resolved"),
+        multi
+    );
+    assert_eq!(field(&lock, &format!("{host}/app:stable"), "resolved"), api);
+
+    // The diff: each floating image becomes exactly the lock's `resolved`; `db` gets its own
+    // `image:` (the anchor may be shared), the rest is left as written.
+    let diff = project.fix("", &[]);
+    let out = stdout(&diff);
+    assert_eq!(diff.status.code(), Some(0), "{}", stderr(&diff));
+    let plus: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    let minus: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .collect();
+    assert_eq!(
+        plus,
+        [
+            format!("+    image: {db}"),
+            format!("+    image: {multi}"),
+            format!("+    image: {api}"),
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        minus,
+        [
+            format!("-    image: {spelled}/team/multi"),
+            format!("-    image: {host}/app:stable"),
+        ],
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.path("compose.yaml")).unwrap(),
+        compose
+    );
+
+    let written = project.fix("", &["--write"]);
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    let expected = format!(
+        "x-db: &db\n  image: {host}/postgres:latest\nservices:\n  db:\n    <<: *db\n    image: {db}\n  old:\n    image: {host}/postgres:16.3\n  multi:\n    image: {multi}\n  api:\n    image: {api}\n  app:\n    build: .\n    image: myapp:latest\n  var:\n    image: ${{IMAGE:-nginx}}\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.path("compose.yaml")).unwrap(),
+        expected
+    );
+
+    // A second run has nothing left to change.
+    let again = project.fix("", &["--check"]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&again),
+        stderr(&again)
+    );
+    assert_eq!(stdout(&again), "");
+    let rewritten = project.fix("", &["--write"]);
+    assert_eq!(rewritten.status.code(), Some(0), "{}", stderr(&rewritten));
+    assert_eq!(
+        std::fs::read_to_string(project.path("compose.yaml")).unwrap(),
+        expected
+    );
+
+    // A compose file below the lock's directory finds it when `fix` runs where it lives.
+    std::fs::create_dir(project.path("deploy")).unwrap();
+    std::fs::write(
+        project.path("deploy/compose.yaml"),
+        format!("services:\n  db:\n    image: {host}/postgres:latest\n"),
+    )
+    .unwrap();
+    let below = project.fix("deploy", &["--write"]);
+    assert_eq!(below.status.code(), Some(0), "{}", stderr(&below));
+    assert_eq!(
+        std::fs::read_to_string(project.path("deploy/compose.yaml")).unwrap(),
+        format!("services:\n  db:\n    image: {db}\n")
+    );
+}
+
+#[test]
+#[ignore = "needs Debian's docker-registry (apt-get install docker-registry); run by .ci/run"]
+fn policy_floating_tags_resolve_to_version_tags() {
+    let registry = Registry::start();
+    let host = registry.host();
+    let (_, stable) = registry.push_image("app", "2.1", "amd64", &["2.1", "stable"]);
+    let (_, edge) = registry.push_image("app", "2.2", "amd64", &["2.2", "2", "edge"]);
+    let (_, alpine) = registry.push_image("app", "2.2-alpine", "amd64", &["2.2-alpine", "alpine"]);
+    let (_, lts) = registry.push_image("app", "lts", "amd64", &["lts"]);
+    let project = Project::new(&format!(
+        "services:\n  s:\n    image: {host}/app:stable\n  e:\n    image: {host}/app:edge\n  a:\n    image: {host}/app:alpine\n  l:\n    image: {host}/app:lts\n"
+    ));
+
+    // The default policy's `floating_tags` (`stable`, `edge`, `lts`, `alpine`, …) float.
+    let output = project.pin(&["--insecure-registry", &host], &[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let lock = project.lock();
+    let resolved = |tag: &str| field(&lock, &format!("{host}/app:{tag}"), "resolved").to_string();
+    assert_eq!(resolved("stable"), format!("{host}/app:2.1@{stable}"));
+    assert_eq!(field(&lock, &format!("{host}/app:stable"), "tag"), "2.1");
+    // `2.2` is more specific than `2`.
+    assert_eq!(resolved("edge"), format!("{host}/app:2.2@{edge}"));
+    // A floating tag that names a variant is matched against that variant's versions.
+    assert_eq!(
+        resolved("alpine"),
+        format!("{host}/app:2.2-alpine@{alpine}")
+    );
+    // No version tag has `lts`'s digest: it stays `lts`, pinned to its digest, with a note.
+    assert_eq!(resolved("lts"), format!("{host}/app:lts@{lts}"));
+    assert!(
+        err.contains(&format!("resolved  {host}/app:lts -> {host}/app:lts@{lts}; note: kept `lts`: no version tag among the newest 3 points at the same digest")),
+        "{err}"
+    );
+
+    // The list comes from the policy: a project that floats only `stable` pins `edge` as is.
+    std::fs::write(
+        project.path("shipshape.yaml"),
+        format!("insecure-registries: [\"{host}\"]\nrules:\n  pin-image-tags:\n    floating_tags: [stable]\n"),
+    )
+    .unwrap();
+    let output = project.pin_with_config(&["--update"], &[]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let lock = project.lock();
+    let resolved = |tag: &str| field(&lock, &format!("{host}/app:{tag}"), "resolved").to_string();
+    assert_eq!(resolved("stable"), format!("{host}/app:2.1@{stable}"));
+    assert_eq!(resolved("edge"), format!("{host}/app:edge@{edge}"));
+    assert_eq!(resolved("alpine"), format!("{host}/app:alpine@{alpine}"));
+    assert!(
+        err.contains(&format!(
+            "resolved  {host}/app:edge -> {host}/app:edge@{edge} (was {host}/app:2.2@{edge})"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("4 images: 2 resolved, 2 unchanged, 0 skipped, 0 failed"),
+        "{err}"
+    );
+}
+
+/// `text` with the registry's address and each named digest replaced by a stable name, and
+/// any other digest by `sha256:<other>`, for snapshots.
+fn normalise(text: &str, host: &str, digests: &[(&str, &str)]) -> String {
+    let mut text = text.replace(host, "<registry>");
+    for (digest, name) in digests {
+        text = text.replace(digest, &format!("<{name}>"));
+    }
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("sha256:") {
+        let hex = &rest[i + 7..];
+        let len = hex.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str(&rest[..i]);
+        if len == 64 {
+            out.push_str("sha256:<other>");
+        } else {
+            out.push_str("sha256:");
+        }
+        rest = &hex[if len == 64 { 64 } else { 0 }..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+#[ignore = "needs Debian's docker-registry (apt-get install docker-registry); run by .ci/run"]
+fn pin_output_snapshots() {
+    let registry = Registry::start();
+    let host = registry.host();
+    let (_, first) = registry.push_image("postgres", "16.4", "amd64", &["16.4", "16", "latest"]);
+    // `lts` is not among the version tags (here only `1.0`): it stays `lts`, with a note.
+    let (_, one) = registry.push_image("app", "1.0", "amd64", &["1.0"]);
+    let (_, lts) = registry.push_image("app", "lts", "amd64", &["lts"]);
+    let pinned = format!("sha256:{}", "0".repeat(64));
+    let project = Project::new(&format!(
+        "services:\n  db:\n    image: {host}/postgres:latest\n  exact:\n    image: {host}/postgres:16.4\n  app:\n    image: {host}/app:lts\n  gone:\n    image: {host}/postgres:9.9\n  web:\n    build: .\n    image: myapp:dev\n  var:\n    image: ${{IMAGE:-nginx}}\n  fixed:\n    image: {host}/postgres@{pinned}\n"
+    ));
+    let mut names = vec![
+        (first, "postgres-16.4"),
+        (one, "app-1.0"),
+        (lts, "app-lts"),
+        (pinned, "pinned"),
+    ];
+    // The exit code and stderr of `pin <args>`, normalised.
+    let run = |args: &[&str], names: &[(String, &str)]| {
+        let mut all = vec!["--insecure-registry", host.as_str()];
+        all.extend_from_slice(args);
+        let output = project.pin(&all, &[]);
+        assert_eq!(stdout(&output), "", "pin prints on stderr only");
+        let names: Vec<(&str, &str)> = names.iter().map(|(d, n)| (d.as_str(), *n)).collect();
+        format!(
+            "exit {:?}\n{}",
+            output.status.code(),
+            normalise(&stderr(&output), &host, &names)
+        )
+    };
+
+    // A first run: every kind of line.
+    insta::assert_snapshot!("pin_first_run", run(&[], &names));
+    // Again: what is in the lock stays as it is.
+    insta::assert_snapshot!("pin_second_run", run(&[], &names));
+    // `--update` after `16.4` (and so `latest`) was rebuilt.
+    let (_, rebuilt) = registry.push_image(
+        "postgres",
+        "16.4-rebuilt",
+        "amd64",
+        &["16.4", "16", "latest"],
+    );
+    names.push((rebuilt, "postgres-16.4-rebuilt"));
+    insta::assert_snapshot!("pin_update_run", run(&["--update"], &names));
 }

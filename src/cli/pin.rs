@@ -5,6 +5,9 @@
 //! already in the lock are kept unless `--update`; an entry whose resolution did not change
 //! keeps its `resolved_at` (no churn in reviews); entries for images no longer used are
 //! kept (the paths given may not be the whole project). The lock is written atomically.
+//! Floating tags are `latest`, no tag, and the tags the policy's `pin-image-tags` rule calls
+//! floating (`floating_tags`: `stable`, `edge`, …), so that `fix` finds a pin for each image
+//! it reports.
 //! Exit codes: 0 every image resolved, 1 some failed (the lock still gets the others),
 //! 2 bad arguments or unreadable inputs.
 
@@ -18,6 +21,7 @@ use crate::config::Config;
 use crate::discover;
 use crate::document::NodeRef;
 use crate::lockfile::{LOCK_FILE_NAME, LockEntry, Lockfile};
+use crate::policy::PolicySet;
 use crate::registry::{
     Client, ClientOptions, DockerCredentials, ImageRef, RegistryError, Resolution, resolve_all,
 };
@@ -102,6 +106,8 @@ struct Setup {
     lock_path: PathBuf,
     lock: Lockfile,
     options: ClientOptions,
+    /// The policy's floating tags (resolved like `latest`).
+    floating_tags: Vec<String>,
 }
 
 impl Setup {
@@ -115,6 +121,10 @@ impl Setup {
             .clone()
             .unwrap_or_else(|| PathBuf::from(LOCK_FILE_NAME));
         let lock = Lockfile::load(&lock_path).map_err(|e| e.to_string())?;
+        let policy = PolicySet::load(&[], &config).map_err(|e| e.to_string())?;
+        let floating_tags = crate::rules::floating_tags(&policy)
+            .map(<[String]>::to_vec)
+            .unwrap_or_default();
         let mut insecure = Vec::new();
         for host in args
             .insecure_registries
@@ -139,6 +149,7 @@ impl Setup {
             lock_path,
             lock,
             options,
+            floating_tags,
         })
     }
 }
@@ -266,7 +277,11 @@ fn pin_images(
     let client = Client::new(setup.options.clone(), DockerCredentials::load());
     let images: Vec<ImageRef> = to_resolve.iter().map(|(_, image)| image.clone()).collect();
     let now = rfc3339_utc(SystemTime::now());
-    for ((reference, image), result) in to_resolve.into_iter().zip(resolve_all(&client, &images)) {
+    for ((reference, image), result) in
+        to_resolve
+            .into_iter()
+            .zip(resolve_all(&client, &images, &setup.floating_tags))
+    {
         let outcome = outcome_of(&image, result, lock.get(&reference), &now);
         outcomes.insert(reference, outcome);
     }

@@ -115,29 +115,21 @@ impl Document {
                 self.text.clone()
             }
             Err(_) => {
-                // Find the culprits one by one, keep the rest.
-                let (good, bad): (Vec<Planned>, Vec<Planned>) = planned
-                    .drain(..)
-                    .partition(|p| self.splice_and_verify(std::slice::from_ref(p)).is_ok());
-                for p in &bad {
-                    let error = self
-                        .splice_and_verify(std::slice::from_ref(p))
-                        .expect_err("partitioned as failing");
-                    refused.extend(p.sources.iter().map(|&i| (i, error.clone())));
-                }
-                match self.splice_and_verify(&good) {
-                    Ok(text) => {
-                        planned = good;
-                        text
-                    }
-                    Err(error) => {
-                        refused.extend(
-                            good.iter()
-                                .flat_map(|p| p.sources.iter().map(|&i| (i, error.clone()))),
-                        );
-                        self.text.clone()
+                // Keep each edit that still verifies together with those kept before it.
+                let mut kept: Vec<Planned> = Vec::new();
+                let mut text = self.text.clone();
+                for p in planned.drain(..) {
+                    kept.push(p);
+                    match self.splice_and_verify(&kept) {
+                        Ok(new_text) => text = new_text,
+                        Err(error) => {
+                            let p = kept.pop().expect("just pushed");
+                            refused.extend(p.sources.iter().map(|&i| (i, error.clone())));
+                        }
                     }
                 }
+                planned = kept;
+                text
             }
         };
         let mut applied: Vec<usize> = planned
@@ -157,7 +149,11 @@ impl Document {
         if planned.is_empty() {
             return Ok(self.text.clone());
         }
-        let mut splices: Vec<&TextEdit> = planned.iter().flat_map(|p| p.splices.iter()).collect();
+        // Inserts at the same offset land deepest first: a key added to `deploy` must come
+        // before a key added to the service that owns `deploy`, or it would nest under it.
+        let mut by_depth: Vec<&Planned> = planned.iter().collect();
+        by_depth.sort_by_key(|p| std::cmp::Reverse(p.edit.path().segments().len()));
+        let mut splices: Vec<&TextEdit> = by_depth.iter().flat_map(|p| p.splices.iter()).collect();
         splices.sort_by_key(|s| (s.range.start, s.range.end));
         let text = splice(&self.text, &splices)?;
         super::verify::verify(self, planned, &splices, &text)?;

@@ -32,8 +32,13 @@ pub struct Resolution {
     pub note: Option<String>,
 }
 
-/// Resolves every reference; results are in the order of `images`.
-pub fn resolve_all(client: &Client, images: &[ImageRef]) -> Vec<Result<Resolution, RegistryError>> {
+/// Resolves every reference; results are in the order of `images`. `floating_tags` are the
+/// policy's floating tags, resolved like `latest` (see [`tags::is_floating`]).
+pub fn resolve_all(
+    client: &Client,
+    images: &[ImageRef],
+    floating_tags: &[String],
+) -> Vec<Result<Resolution, RegistryError>> {
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, image) in images.iter().enumerate() {
         let endpoint = client.endpoint(image);
@@ -44,7 +49,8 @@ pub fn resolve_all(client: &Client, images: &[ImageRef]) -> Vec<Result<Resolutio
     }
     let groups: Vec<Vec<usize>> = groups.into_values().collect();
     let resolve_group = |indices: &Vec<usize>| -> Vec<(usize, Result<Resolution, RegistryError>)> {
-        let session = RepositorySession::new(client, client.endpoint(&images[indices[0]]));
+        let session =
+            RepositorySession::new(client, client.endpoint(&images[indices[0]]), floating_tags);
         indices
             .iter()
             .map(|&i| (i, session.resolve(&images[i])))
@@ -81,15 +87,17 @@ pub fn resolve_all(client: &Client, images: &[ImageRef]) -> Vec<Result<Resolutio
 struct RepositorySession<'c> {
     client: &'c Client,
     endpoint: Endpoint,
+    floating_tags: &'c [String],
     tags: OnceLock<Result<Vec<String>, RegistryError>>,
     digests: std::sync::Mutex<HashMap<String, Result<String, RegistryError>>>,
 }
 
 impl<'c> RepositorySession<'c> {
-    fn new(client: &'c Client, endpoint: Endpoint) -> Self {
+    fn new(client: &'c Client, endpoint: Endpoint, floating_tags: &'c [String]) -> Self {
         RepositorySession {
             client,
             endpoint,
+            floating_tags,
             tags: OnceLock::new(),
             digests: std::sync::Mutex::new(HashMap::new()),
         }
@@ -98,7 +106,7 @@ impl<'c> RepositorySession<'c> {
     fn resolve(&self, image: &ImageRef) -> Result<Resolution, RegistryError> {
         let tag = image.tag.clone().unwrap_or_else(|| "latest".to_string());
         let digest = self.digest(&tag)?;
-        let (tag, note) = if tags::is_floating(image.tag.as_deref()) {
+        let (tag, note) = if tags::is_floating(image.tag.as_deref(), self.floating_tags) {
             self.version_tag_for(image.tag.as_deref(), tag, &digest)
         } else {
             (tag, None)
@@ -138,13 +146,13 @@ impl<'c> RepositorySession<'c> {
                 return (candidate.to_string(), None);
             }
         }
-        let why = if candidates.is_empty() {
-            "the repository has no version tags".to_string()
-        } else {
-            format!(
-                "no version tag among the newest {} points at the same digest",
-                candidates.len().min(MAX_CANDIDATES)
-            )
+        let why = match candidates.len().min(MAX_CANDIDATES) {
+            0 => "the repository has no version tags".to_string(),
+            1 => format!(
+                "the only version tag, `{}`, points at another digest",
+                candidates[0]
+            ),
+            n => format!("no version tag among the newest {n} points at the same digest"),
         };
         (
             tag,

@@ -4,21 +4,38 @@
 //!
 //! Promised: `16.4.1` is tried before `16.4`, which is tried before `16`, and `17` before all
 //! of them; a variant suffix (`-alpine`) is only accepted when the floating tag had the same
-//! one (`latest-alpine`). Refused: pre-releases and anything that is not `[v]N(.N)*[-variant]`.
+//! one (`latest-alpine`) or is that variant (`alpine`, when the repository has `N-alpine`
+//! tags). Besides `latest`, the tags the policy calls floating (`pin-image-tags`'
+//! `floating_tags`: `stable`, `edge`, `lts`, …) are floating too.
+//! Refused: pre-releases and anything that is not `[v]N(.N)*[-variant]`.
 
 use std::cmp::Ordering;
 
-/// Tags that name "whatever is newest" and are worth replacing by a version tag.
-pub fn is_floating(tag: Option<&str>) -> bool {
+/// Tags that name "whatever is newest" (no tag, `latest`, `latest-*`, or one of `policy`'s
+/// floating tags) and are worth replacing by a version tag.
+pub fn is_floating(tag: Option<&str>, policy: &[String]) -> bool {
     match tag {
         None => true,
-        Some(tag) => tag == "latest" || tag.starts_with("latest-"),
+        Some(tag) => {
+            tag == "latest" || tag.starts_with("latest-") || policy.iter().any(|t| t == tag)
+        }
     }
 }
 
-/// The variant a floating tag asks for: `latest-alpine` → `alpine`, `latest` → none.
-fn floating_variant(tag: Option<&str>) -> Option<&str> {
-    tag.and_then(|t| t.strip_prefix("latest-"))
+/// The variant a floating tag asks for: `latest-alpine` → `alpine`, `latest` → none; another
+/// floating tag is a variant when the repository has version tags of it (`alpine` with
+/// `3.20-alpine`), and otherwise asks for plain versions (`stable` → `1.26.2`).
+fn floating_variant<'f>(tag: Option<&'f str>, versions: &[VersionTag<'_>]) -> Option<&'f str> {
+    match tag {
+        None | Some("latest") => None,
+        Some(tag) => match tag.strip_prefix("latest-") {
+            Some(variant) => Some(variant),
+            None => versions
+                .iter()
+                .any(|v| v.variant == Some(tag))
+                .then_some(tag),
+        },
+    }
 }
 
 /// A tag read as a version: numeric components and an optional `-variant` suffix.
@@ -68,12 +85,10 @@ impl<'t> VersionTag<'t> {
 
 /// The tags worth comparing with `floating`'s digest, in the order to try them.
 pub fn candidates<'t>(floating: Option<&str>, tags: &'t [String]) -> Vec<&'t str> {
-    let variant = floating_variant(floating);
-    let mut versions: Vec<VersionTag<'t>> = tags
-        .iter()
-        .filter_map(|t| VersionTag::parse(t))
-        .filter(|v| v.variant == variant)
-        .collect();
+    let mut versions: Vec<VersionTag<'t>> =
+        tags.iter().filter_map(|t| VersionTag::parse(t)).collect();
+    let variant = floating_variant(floating, &versions);
+    versions.retain(|v| v.variant == variant);
     versions.sort_by(VersionTag::newest_first);
     versions.into_iter().map(|v| v.tag).collect()
 }
@@ -139,10 +154,38 @@ mod tests {
 
     #[test]
     fn floating_tags() {
-        assert!(is_floating(None));
-        assert!(is_floating(Some("latest")));
-        assert!(is_floating(Some("latest-alpine")));
-        assert!(!is_floating(Some("16.4")));
-        assert!(!is_floating(Some("alpine")));
+        assert!(is_floating(None, &[]));
+        assert!(is_floating(Some("latest"), &[]));
+        assert!(is_floating(Some("latest-alpine"), &[]));
+        assert!(!is_floating(Some("16.4"), &[]));
+        assert!(!is_floating(Some("alpine"), &[]));
+        assert!(!is_floating(Some("stable"), &[]));
+        let policy = tags(&["stable", "alpine"]);
+        assert!(is_floating(Some("stable"), &policy));
+        assert!(is_floating(Some("alpine"), &policy));
+        assert!(is_floating(Some("latest"), &policy));
+        assert!(!is_floating(Some("edge"), &policy));
+        assert!(!is_floating(Some("16.4"), &policy));
+    }
+
+    #[test]
+    fn policy_floating_tags_ask_for_versions_or_their_variant() {
+        let list = tags(&[
+            "1.27.3",
+            "1.26.2",
+            "1.27.3-alpine",
+            "1.26-alpine",
+            "stable",
+            "alpine",
+        ]);
+        // `stable` is not a variant here: plain versions.
+        assert_eq!(candidates(Some("stable"), &list), ["1.27.3", "1.26.2"]);
+        // `alpine` is: only its versions.
+        assert_eq!(
+            candidates(Some("alpine"), &list),
+            ["1.27.3-alpine", "1.26-alpine"]
+        );
+        // A variant without version tags of its own falls back to plain versions.
+        assert_eq!(candidates(Some("slim"), &list), ["1.27.3", "1.26.2"]);
     }
 }

@@ -32,6 +32,7 @@ use crate::policy::{ActiveRule, ParsedOptions, PolicySet, Selector};
 use crate::source::Source;
 
 pub use doc::dedent;
+pub use pin_image_tags::floating_tags;
 pub use service::Service;
 
 /// What the CLI knows about a rule.

@@ -5,7 +5,7 @@ use super::{Context, Service, declare_rule};
 use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location, Severity};
 use crate::lockfile::Lockfile;
-use crate::policy::ActiveRule;
+use crate::policy::{ActiveRule, PolicySet};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +47,14 @@ declare_rule! {
     fixable: true,
     options: Options,
     check: check,
+}
+
+/// The tags `policy` treats as floating besides a missing tag (`floating_tags`), so that
+/// `shipshape pin` resolves the same images this rule pins; `None` when the rule is disabled.
+pub fn floating_tags(policy: &PolicySet) -> Option<&[String]> {
+    policy
+        .options::<Options>("pin-image-tags")
+        .map(|o| o.floating_tags.as_slice())
 }
 
 fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {

@@ -1,10 +1,28 @@
 //! Validation: the Compose Specification schema (`schemas/compose-spec.json`) plus the
 //! semantic checks the schema cannot express, every error located at `file:line:col`.
+//!
+//! Promises: what is validated is what Compose sees (anchors, merges, `!reset`/`!override`,
+//! interpolation, `include`, `extends`, `-f` overrides — see [`crate::compose`]); every error
+//! Compose would refuse is a [`Severity::Error`] in the file holding the offending text;
+//! what Compose accepts but is likely a mistake is a [`Severity::Warning`]. A file that does
+//! not parse is left to the pipeline (it reports it already).
+//! Refuses: remote includes (an error saying so, never a silent pass).
+
+mod legacy;
+mod messages;
+pub mod ports;
+mod semantic;
+mod suggest;
+pub mod units;
+mod validator;
 
 use std::path::PathBuf;
 
-use crate::finding::Finding;
+use crate::compose::{self, LoadOptions, Problem, Project, Variables};
+use crate::finding::{Finding, Location, Severity};
 use crate::source::SourceCache;
+
+pub use validator::is_duration;
 
 /// How to validate.
 #[derive(Debug, Clone)]
@@ -31,6 +49,72 @@ pub fn validate_project(
     sources: &SourceCache,
     options: &ValidateOptions,
 ) -> Vec<Finding> {
-    let _ = (files, sources, options);
-    Vec::new()
+    validate_project_with_env(files, sources, options, &compose::process_variables())
+}
+
+/// [`validate_project`] with an explicit process environment (tests, benchmarks).
+pub fn validate_project_with_env(
+    files: &[PathBuf],
+    sources: &SourceCache,
+    options: &ValidateOptions,
+    process_env: &Variables,
+) -> Vec<Finding> {
+    let load_options = LoadOptions {
+        interpolate: options.interpolate,
+        env_files: options.env_files.clone(),
+        process_env: process_env.clone(),
+    };
+    let project = compose::load_project(files, sources, &load_options);
+    let problems = project_problems(&project);
+    to_findings(&project, problems)
+}
+
+/// Everything wrong with a loaded project: loading problems, each file against the schema,
+/// then the semantic checks on the merged model.
+fn project_problems(project: &Project) -> Vec<Problem> {
+    let mut problems = project.problems.clone();
+    for (_, tree) in &project.file_trees {
+        problems.extend(legacy::obsolete_version(tree));
+        if let Some(problem) = legacy::v1_layout(tree) {
+            problems.push(problem);
+            continue;
+        }
+        problems.extend(messages::schema_problems(tree));
+    }
+    if let Some(model) = &project.model {
+        problems.extend(semantic::check(model, project));
+    }
+    problems
+}
+
+fn to_findings(project: &Project, problems: Vec<Problem>) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = Vec::new();
+    for problem in problems {
+        let file = project.files.path(problem.origin.file).to_path_buf();
+        let span = problem.origin.span.clone();
+        let location = if span.is_empty() && span.start == 0 {
+            Location::File
+        } else {
+            Location::Span(span)
+        };
+        let finding = Finding::new(
+            problem.rule,
+            problem.severity,
+            file,
+            location,
+            problem.message,
+        );
+        let duplicate = findings.iter().any(|f| {
+            f.file == finding.file && f.location == finding.location && f.message == finding.message
+        });
+        if !duplicate {
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+/// Whether any finding is an error (what Compose would refuse).
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
 }

@@ -1,0 +1,224 @@
+//! Compose's override rules: how a later file (or an extending service) changes an earlier
+//! value. Mappings merge key by key, most sequences append, a few attributes replace, and
+//! `key=value` lists merge with mappings by key. `!reset` removes the inherited value and
+//! `!override` replaces it whole.
+//!
+//! Refuses nothing: any two values merge (a type clash keeps the later value; the schema
+//! judges the result).
+
+use indexmap::IndexMap;
+
+use super::tree::{Entry, MergeTag, Node, Value};
+
+/// Service attributes whose later value replaces the earlier one outright.
+const REPLACED: &[&str] = &["command", "entrypoint", "extends"];
+/// Service attributes written as a mapping or as `KEY=VALUE` items; merged by key.
+const KEYED: &[&str] = &[
+    "environment",
+    "labels",
+    "annotations",
+    "sysctls",
+    "extra_hosts",
+    "args",
+    "ssh",
+    "additional_contexts",
+];
+
+/// Merges `over` onto `base`; `path` is the attribute path of both (for the special rules).
+pub fn merge(base: Node, over: Node, path: &[&str]) -> Node {
+    if over.tag == Some(MergeTag::Override) {
+        return strip_tags(over);
+    }
+    let last = path.last().copied().unwrap_or_default();
+    let in_service = path.len() >= 3 && path[0] == "services";
+    if in_service && (REPLACED.contains(&last) || (last == "test" && path.len() == 4)) {
+        return strip_tags(over);
+    }
+    // Two forms of one attribute meet: bring both to the mapping form first.
+    let forms_differ = std::mem::discriminant(&base.value) != std::mem::discriminant(&over.value);
+    if in_service && forms_differ && KEYED.contains(&last) {
+        return merge_maps(keyed(base), keyed(over), path);
+    }
+    if in_service && forms_differ && path.len() == 3 && (last == "depends_on" || last == "networks")
+    {
+        return merge_maps(names_to_map(base, last), names_to_map(over, last), path);
+    }
+    if in_service && forms_differ && path.len() == 3 && last == "build" {
+        return merge_maps(build_map(base), build_map(over), path);
+    }
+    match (base.value, over.value) {
+        (Value::Map(b), Value::Map(o)) => merge_maps(
+            Node {
+                value: Value::Map(b),
+                ..base
+            },
+            Node {
+                value: Value::Map(o),
+                ..over
+            },
+            path,
+        ),
+        // `ports`, `volumes`, `expose`, `dns`...: later items are appended.
+        (Value::Seq(mut b), Value::Seq(o)) => {
+            for item in o.into_iter().map(strip_tags) {
+                let duplicate = matches!(item.value, Value::Str(_) | Value::Int(_))
+                    && b.iter().any(|x| x.value == item.value);
+                if !duplicate {
+                    b.push(item);
+                }
+            }
+            Node {
+                value: Value::Seq(b),
+                origin: over.origin,
+                tag: None,
+            }
+        }
+        (_, value) => strip_tags(Node { value, ..over }),
+    }
+}
+
+fn merge_maps(base: Node, over: Node, path: &[&str]) -> Node {
+    let (Value::Map(mut entries), Value::Map(changes)) = (base.value, over.value) else {
+        unreachable!("merge_maps is only called with two mappings")
+    };
+    for (key, change) in changes {
+        if change.node.tag == Some(MergeTag::Reset) {
+            entries.shift_remove(&key);
+            continue;
+        }
+        let merged = match entries.shift_remove(&key) {
+            Some(existing) => {
+                let mut child: Vec<&str> = path.to_vec();
+                child.push(&key);
+                Entry {
+                    key: change.key,
+                    node: merge(existing.node, change.node, &child),
+                }
+            }
+            None => Entry {
+                key: change.key,
+                node: strip_tags(change.node),
+            },
+        };
+        entries.insert(key, merged);
+    }
+    Node {
+        value: Value::Map(entries),
+        origin: over.origin,
+        tag: None,
+    }
+}
+
+/// Removes merge tags (and `!reset` entries) from a value that has nothing to merge with.
+pub fn strip_tags(mut node: Node) -> Node {
+    node.tag = None;
+    node.value = match node.value {
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .filter(|(_, e)| e.node.tag != Some(MergeTag::Reset))
+                .map(|(k, e)| {
+                    (
+                        k,
+                        Entry {
+                            key: e.key,
+                            node: strip_tags(e.node),
+                        },
+                    )
+                })
+                .collect(),
+        ),
+        Value::Seq(items) => Value::Seq(
+            items
+                .into_iter()
+                .filter(|n| n.tag != Some(MergeTag::Reset))
+                .map(strip_tags)
+                .collect(),
+        ),
+        other => other,
+    };
+    node
+}
+
+/// `["A=1", "B"]` as `{A: "1", B: null}`; mappings unchanged.
+fn keyed(node: Node) -> Node {
+    let Value::Seq(items) = node.value else {
+        return node;
+    };
+    let mut map = IndexMap::new();
+    for item in items {
+        let Some(text) = item.scalar_text() else {
+            continue;
+        };
+        let (key, value) = match text.split_once('=') {
+            Some((k, v)) => (k.to_string(), Value::Str(v.to_string())),
+            None => (text.clone(), Value::Null),
+        };
+        map.insert(
+            key,
+            Entry {
+                key: item.origin.clone(),
+                node: Node::new(value, item.origin),
+            },
+        );
+    }
+    Node {
+        value: Value::Map(map),
+        ..node
+    }
+}
+
+/// `[a, b]` as `{a: null, b: null}` (networks) or `{a: {condition: service_started}}`
+/// (depends_on); mappings unchanged.
+fn names_to_map(node: Node, attribute: &str) -> Node {
+    let Value::Seq(items) = node.value else {
+        return node;
+    };
+    let value_for = |origin: &super::tree::Origin| match attribute {
+        "depends_on" => {
+            let condition = Entry {
+                key: origin.clone(),
+                node: Node::new(Value::Str("service_started".into()), origin.clone()),
+            };
+            Node::new(
+                Value::Map(IndexMap::from([("condition".to_string(), condition)])),
+                origin.clone(),
+            )
+        }
+        _ => Node::new(Value::Null, origin.clone()),
+    };
+    let map = items
+        .into_iter()
+        .filter_map(|item| {
+            Some((
+                item.scalar_text()?,
+                Entry {
+                    key: item.origin.clone(),
+                    node: value_for(&item.origin),
+                },
+            ))
+        })
+        .collect();
+    Node {
+        value: Value::Map(map),
+        ..node
+    }
+}
+
+/// `build: ./dir` as `build: {context: ./dir}`.
+fn build_map(node: Node) -> Node {
+    match node.value {
+        Value::Str(_) => {
+            let origin = node.origin.clone();
+            let map = IndexMap::from([(
+                "context".to_string(),
+                Entry {
+                    key: origin.clone(),
+                    node: Node { tag: None, ..node },
+                },
+            )]);
+            Node::new(Value::Map(map), origin)
+        }
+        _ => node,
+    }
+}

@@ -1,0 +1,161 @@
+//! Dependencies between services — `depends_on`, `links`, `network_mode: service:x` and
+//! `volumes_from` — must name existing services (unless `depends_on` says
+//! `required: false`), and must not form a cycle (a service depending on itself is one).
+//! Compose refuses both.
+
+use std::collections::HashMap;
+
+use super::{named_refs, services};
+use crate::compose::{Node, Origin, Problem, Value};
+
+/// One edge of the dependency graph: the service named and the text naming it.
+struct Dependency {
+    target: String,
+    origin: Origin,
+    /// What declares it, for messages.
+    via: &'static str,
+    required: bool,
+}
+
+fn dependencies(service: &Node) -> Vec<Dependency> {
+    let mut found = Vec::new();
+    let depends_on = service.get("depends_on");
+    for (target, origin) in named_refs(depends_on) {
+        let required = depends_on
+            .and_then(|d| d.get(&target))
+            .and_then(|d| d.get("required"))
+            .is_none_or(|r| !matches!(r.value, Value::Bool(false)));
+        found.push(Dependency {
+            target,
+            origin,
+            via: "depends on",
+            required,
+        });
+    }
+    for (link, origin) in named_refs(service.get("links")) {
+        let target = link.split(':').next().unwrap_or_default().to_string();
+        found.push(Dependency {
+            target,
+            origin,
+            via: "links to",
+            required: true,
+        });
+    }
+    if let Some(mode) = service.get("network_mode")
+        && let Some(target) = mode.as_str().and_then(|m| m.strip_prefix("service:"))
+    {
+        found.push(Dependency {
+            target: target.to_string(),
+            origin: mode.origin.clone(),
+            via: "uses the network of",
+            required: true,
+        });
+    }
+    for (used, origin) in named_refs(service.get("volumes_from")) {
+        if used.starts_with("container:") {
+            continue;
+        }
+        let target = used.split(':').next().unwrap_or_default().to_string();
+        found.push(Dependency {
+            target,
+            origin,
+            via: "takes volumes from",
+            required: true,
+        });
+    }
+    found
+}
+
+/// Dependencies on services that do not exist (or are disabled by profiles).
+pub fn undefined(model: &Node, problems: &mut Vec<Problem>) {
+    let names: Vec<&String> = services(model).map(|(n, _)| n).collect();
+    for (name, service) in services(model) {
+        for dependency in dependencies(service) {
+            if names.iter().any(|n| **n == dependency.target) {
+                continue;
+            }
+            let Dependency {
+                target,
+                origin,
+                via,
+                required,
+            } = dependency;
+            if required {
+                problems.push(Problem::error(
+                    "undefined-service",
+                    origin,
+                    format!("service \"{name}\" {via} undefined service \"{target}\""),
+                ));
+            } else {
+                problems.push(Problem::warning("undefined-service", origin, format!("service \"{name}\" {via} undefined service \"{target}\" (ignored: `required: false`)")));
+            }
+        }
+    }
+}
+
+/// Cycles in the dependency graph; each reported once, at the entry closing it.
+pub fn cycles(model: &Node, problems: &mut Vec<Problem>) {
+    let names: Vec<&String> = services(model).map(|(n, _)| n).collect();
+    let graph: HashMap<&str, Vec<Dependency>> = services(model)
+        .map(|(name, service)| {
+            (
+                name.as_str(),
+                dependencies(service)
+                    .into_iter()
+                    .filter(|d| names.iter().any(|n| **n == d.target))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut walk = CycleWalk {
+        graph: &graph,
+        marks: HashMap::new(),
+        stack: Vec::new(),
+        problems,
+    };
+    for name in &names {
+        if !walk.marks.contains_key(name.as_str()) {
+            walk.visit(name);
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    Visiting,
+    Done,
+}
+
+struct CycleWalk<'g, 'p> {
+    graph: &'g HashMap<&'g str, Vec<Dependency>>,
+    marks: HashMap<&'g str, Mark>,
+    stack: Vec<&'g str>,
+    problems: &'p mut Vec<Problem>,
+}
+
+impl<'g> CycleWalk<'g, '_> {
+    fn visit(&mut self, node: &'g str) {
+        self.marks.insert(node, Mark::Visiting);
+        self.stack.push(node);
+        let graph = self.graph;
+        for dependency in graph.get(node).map(Vec::as_slice).unwrap_or_default() {
+            let next = dependency.target.as_str();
+            match self.marks.get(next) {
+                Some(Mark::Visiting) => {
+                    let start = self.stack.iter().position(|s| *s == next).unwrap_or(0);
+                    let mut cycle: Vec<&str> = self.stack[start..].to_vec();
+                    cycle.push(next);
+                    self.problems.push(Problem::error(
+                        "depends-on-cycle",
+                        dependency.origin.clone(),
+                        format!("dependency cycle: {}", cycle.join(" -> ")),
+                    ));
+                }
+                Some(Mark::Done) => {}
+                None => self.visit(next),
+            }
+        }
+        self.stack.pop();
+        self.marks.insert(node, Mark::Done);
+    }
+}

@@ -1,0 +1,22 @@
+//! A service needs an `image` or a `build` (or a `provider`): Compose refuses one without.
+
+use super::services;
+use crate::compose::{Node, Problem};
+
+pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+    for (name, service) in services(model) {
+        let Some(map) = service.as_map() else {
+            continue;
+        };
+        if !["image", "build", "provider"]
+            .iter()
+            .any(|k| map.contains_key(*k))
+        {
+            let at = model
+                .get("services")
+                .and_then(|s| s.entry(name))
+                .map_or(service.origin.clone(), |e| e.key.clone());
+            problems.push(Problem::error("missing-image", at, format!("service \"{name}\" has neither `image` nor `build`; Compose cannot run it (in an override file, validate it together with its base: -f base.yaml -f this.yaml)")));
+        }
+    }
+}

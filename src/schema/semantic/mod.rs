@@ -1,0 +1,94 @@
+//! Checks the schema cannot express, run on the merged model. Each file is one check; each
+//! reports at the text the user must change. Errors only for what Compose refuses.
+
+mod dependencies;
+mod files;
+mod image_or_build;
+mod names;
+mod ports;
+mod references;
+mod sizes;
+mod volumes;
+
+use crate::compose::{Node, Problem, Project};
+
+/// Runs every check on the merged `model`.
+pub fn check(model: &Node, project: &Project) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    // Compose looks for cycles before it drops the services of inactive profiles, and runs
+    // every other check on what remains.
+    dependencies::cycles(model, &mut problems);
+    let enabled = enabled_services(model, &project.active_profiles);
+    let model = &enabled;
+    references::check(model, &mut problems);
+    dependencies::undefined(model, &mut problems);
+    image_or_build::check(model, &mut problems);
+    names::check(model, &mut problems);
+    ports::check(model, &mut problems);
+    volumes::check(model, &mut problems);
+    sizes::check(model, &mut problems);
+    files::check(model, project, &mut problems);
+    problems
+}
+
+/// The model without the services whose profiles are all inactive.
+fn enabled_services(model: &Node, active: &[String]) -> Node {
+    let mut enabled = model.clone();
+    let Some(services) = enabled
+        .as_map_mut()
+        .and_then(|m| m.get_mut("services"))
+        .and_then(|e| e.node.as_map_mut())
+    else {
+        return enabled;
+    };
+    services.retain(|_, entry| {
+        let Some(profiles) = entry.node.get("profiles").and_then(Node::as_seq) else {
+            return true;
+        };
+        profiles.is_empty()
+            || profiles
+                .iter()
+                .filter_map(Node::as_str)
+                .any(|p| active.iter().any(|a| a == p || a == "*"))
+    });
+    enabled
+}
+
+/// The services of the model, by name.
+pub(super) fn services(model: &Node) -> impl Iterator<Item = (&String, &Node)> {
+    model
+        .get("services")
+        .and_then(Node::as_map)
+        .into_iter()
+        .flat_map(|m| m.iter().map(|(k, e)| (k, &e.node)))
+}
+
+/// Names declared under a top-level section (`networks`, `volumes`, ...).
+pub(super) fn declared(model: &Node, section: &str) -> Vec<String> {
+    model
+        .get(section)
+        .and_then(Node::as_map)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Names listed by a service attribute written as a list or as a mapping, with the node
+/// naming each (the list item, or the mapping key's origin as a scalar node).
+pub(super) fn named_refs(node: Option<&Node>) -> Vec<(String, crate::compose::Origin)> {
+    let Some(node) = node else { return Vec::new() };
+    match &node.value {
+        crate::compose::Value::Seq(items) => items
+            .iter()
+            .filter_map(|item| match &item.value {
+                crate::compose::Value::Map(_) => item
+                    .get("source")
+                    .and_then(|s| Some((s.scalar_text()?, s.origin.clone()))),
+                _ => Some((item.scalar_text()?, item.origin.clone())),
+            })
+            .collect(),
+        crate::compose::Value::Map(m) => {
+            m.iter().map(|(k, e)| (k.clone(), e.key.clone())).collect()
+        }
+        _ => Vec::new(),
+    }
+}

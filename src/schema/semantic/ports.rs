@@ -1,0 +1,116 @@
+//! Published host ports: two bindings of the same host port, protocol and address (ranges
+//! and the 0.0.0.0 wildcard overlap) cannot both start. Compose itself accepts the file, so
+//! this is a warning; an unparsable port is an error (Compose refuses it).
+
+use std::ops::RangeInclusive;
+
+use super::services;
+use crate::compose::{Node, Origin, Problem, Value};
+use crate::schema::ports;
+
+/// One published binding and where it was written.
+struct Binding {
+    service: String,
+    ip: String,
+    protocol: String,
+    host: RangeInclusive<u32>,
+    origin: Origin,
+}
+
+pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+    let mut bindings: Vec<Binding> = Vec::new();
+    for (name, service) in services(model) {
+        for item in service
+            .get("ports")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            for binding in published(name, item, problems) {
+                if let Some(first) = bindings.iter().find(|b| overlaps(b, &binding)) {
+                    let port = show_range(&binding.host);
+                    let message = format!(
+                        "host port {port}/{} of service \"{name}\" is already published by service \"{}\"; only one can start",
+                        binding.protocol, first.service
+                    );
+                    problems.push(Problem::warning(
+                        "duplicate-host-port",
+                        binding.origin.clone(),
+                        message,
+                    ));
+                }
+                bindings.push(binding);
+            }
+        }
+    }
+}
+
+fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Binding> {
+    let make = |ip: Option<String>, protocol: String, host: RangeInclusive<u32>| Binding {
+        service: service.to_string(),
+        ip: ip.unwrap_or_default(),
+        protocol,
+        host,
+        origin: item.origin.clone(),
+    };
+    match &item.value {
+        Value::Str(text) => match ports::parse(text) {
+            Ok(spec) => spec
+                .host
+                .map(|host| make(spec.host_ip, spec.protocol, host))
+                .into_iter()
+                .collect(),
+            Err(reason) => {
+                problems.push(Problem::error(
+                    "invalid-port",
+                    item.origin.clone(),
+                    format!("service \"{service}\": invalid port \"{text}\": {reason}"),
+                ));
+                Vec::new()
+            }
+        },
+        Value::Map(_) => {
+            let Some(published) = item
+                .get("published")
+                .and_then(Node::scalar_text)
+                .filter(|s| !s.is_empty())
+            else {
+                return Vec::new();
+            };
+            let protocol = item
+                .get("protocol")
+                .and_then(Node::as_str)
+                .unwrap_or("tcp")
+                .to_string();
+            let ip = item
+                .get("host_ip")
+                .and_then(Node::as_str)
+                .map(str::to_string);
+            match ports::parse(&format!("{published}:1")) {
+                Ok(spec) => spec
+                    .host
+                    .map(|host| make(ip, protocol, host))
+                    .into_iter()
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn overlaps(a: &Binding, b: &Binding) -> bool {
+    let wildcard = |ip: &str| ip.is_empty() || ip == "0.0.0.0" || ip == "::";
+    let same_ip = a.ip == b.ip || wildcard(&a.ip) || wildcard(&b.ip);
+    same_ip
+        && a.protocol == b.protocol
+        && a.host.start() <= b.host.end()
+        && b.host.start() <= a.host.end()
+}
+
+fn show_range(range: &RangeInclusive<u32>) -> String {
+    if range.start() == range.end() {
+        range.start().to_string()
+    } else {
+        format!("{}-{}", range.start(), range.end())
+    }
+}

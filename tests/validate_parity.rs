@@ -1,0 +1,265 @@
+//! Parity with the real Docker Compose v2: for every corpus file, `docker compose -f FILE
+//! config --quiet` and `shipshape validate FILE` must agree on valid/invalid, and for the
+//! invalid ones on the reason (Compose's message mapped to our check ids). Both run from the
+//! file's directory in an empty environment (interpolation reads it). Divergences that are
+//! right on our side are listed in `tests/parity-allowlist.txt` with a reason; the test fails
+//! on any other divergence and on stale entries.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rayon::prelude::*;
+
+const ALLOWLIST: &str = include_str!("parity-allowlist.txt");
+
+fn shared_dir() -> PathBuf {
+    std::env::var_os("SHIPSHAPE_SHARED").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+        PathBuf::from,
+    )
+}
+
+fn compose_bin() -> PathBuf {
+    let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/compose-v2/docker-compose"))
+        })
+        .unwrap_or_default();
+    assert!(
+        bin.is_file(),
+        "Docker Compose v2 not found at {}: install it with ../shared/tools/install-compose-v2 and export DOCKER_COMPOSE_BIN=<the path it prints>",
+        bin.display()
+    );
+    bin
+}
+
+fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            corpus_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            out.push(path);
+        }
+    }
+}
+
+/// A command run from the file's directory with nothing in its environment but PATH/HOME.
+fn in_empty_env(program: &Path, file: &Path) -> Command {
+    let mut command = Command::new(program);
+    command
+        .current_dir(file.parent().expect("corpus files live in a directory"))
+        .env_clear();
+    for keep in ["PATH", "HOME"] {
+        if let Some(value) = std::env::var_os(keep) {
+            command.env(keep, value);
+        }
+    }
+    command
+}
+
+struct Verdict {
+    valid: bool,
+    /// Compose: its error message; shipshape: the ids of the error findings.
+    reason: String,
+}
+
+fn compose_verdict(bin: &Path, file: &Path) -> Verdict {
+    let name = file.file_name().expect("a file name");
+    let output = in_empty_env(bin, file)
+        .arg("-f")
+        .arg(name)
+        .args(["config", "--quiet"])
+        .output()
+        .expect("docker compose runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let reason = stderr
+        .lines()
+        .filter(|l| !l.contains("level=warning"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Verdict {
+        valid: output.status.success(),
+        reason,
+    }
+}
+
+fn shipshape_verdict(file: &Path) -> Verdict {
+    let name = file.file_name().expect("a file name");
+    let output = in_empty_env(Path::new(env!("CARGO_BIN_EXE_shipshape")), file)
+        .args(["validate", "--no-config", "--format", "json"])
+        .arg(name)
+        .output()
+        .expect("shipshape runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    let mut rules: Vec<String> = Vec::new();
+    for file in report["files"].as_array().into_iter().flatten() {
+        if !file["error"].is_null() {
+            rules.push("unreadable".into());
+        }
+        for finding in file["findings"].as_array().into_iter().flatten() {
+            if finding["severity"] == "error" {
+                rules.push(finding["rule"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    rules.sort();
+    rules.dedup();
+    Verdict {
+        valid: output.status.success(),
+        reason: rules.join(","),
+    }
+}
+
+/// Our check ids that express the reason Compose gives.
+fn expected_rules(compose_message: &str) -> &'static [&'static str] {
+    const TABLE: &[(&str, &[&str])] = &[
+        ("neither an image nor a build context", &["missing-image"]),
+        ("refers to undefined network", &["undefined-network"]),
+        ("refers to undefined volume", &["undefined-volume"]),
+        ("refers to undefined secret", &["undefined-secret"]),
+        ("refers to undefined config", &["undefined-config"]),
+        ("depends on undefined service", &["undefined-service"]),
+        ("dependency cycle detected", &["depends-on-cycle"]),
+        ("required variable", &["interpolation"]),
+        ("failed to cast", &["schema"]),
+        ("invalid spec", &["invalid-volume"]),
+        ("No port specified", &["invalid-port"]),
+        ("Invalid hostPort", &["invalid-port"]),
+        ("Invalid containerPort", &["invalid-port"]),
+        (
+            "mutually exclusive `network_mode`",
+            &["network-mode-conflict"],
+        ),
+        ("empty compose file", &["empty-file"]),
+        ("include cycle", &["include"]),
+        ("env file", &["missing-env-file", "env-file"]),
+        ("container name", &["duplicate-container-name"]),
+        ("mem_limit", &["memory-limit-conflict"]),
+        ("additional properties", &["legacy-layout", "schema"]),
+        ("validating", &["schema"]),
+        ("decoding failed", &["invalid-size", "schema"]),
+        (
+            "no such file or directory",
+            &["include", "missing-file", "extends"],
+        ),
+    ];
+    TABLE
+        .iter()
+        .find(|(needle, _)| compose_message.contains(needle))
+        .map_or(&[], |(_, rules)| rules)
+}
+
+#[test]
+#[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
+fn verdicts_match_docker_compose() {
+    let bin = compose_bin();
+    let corpus = shared_dir().join("corpus");
+    let mut files = Vec::new();
+    corpus_files(&corpus, &mut files);
+    files.sort();
+    assert!(
+        files.len() > 500,
+        "corpus not found under {}",
+        corpus.display()
+    );
+    let allowed: BTreeMap<String, String> = ALLOWLIST
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (path, reason) = l.split_once('#').unwrap_or((l, ""));
+            (path.trim().to_string(), reason.trim().to_string())
+        })
+        .collect();
+    let results: Vec<(String, Verdict, Verdict)> = files
+        .par_iter()
+        .map(|file| {
+            let relative = file
+                .strip_prefix(&corpus)
+                .unwrap_or(file)
+                .to_string_lossy()
+                .into_owned();
+            (
+                relative,
+                compose_verdict(&bin, file),
+                shipshape_verdict(file),
+            )
+        })
+        .collect();
+
+    let mut table: BTreeMap<(bool, bool), usize> = BTreeMap::new();
+    let mut divergences: Vec<String> = Vec::new();
+    let mut diverging: Vec<&str> = Vec::new();
+    for (file, compose, ours) in &results {
+        *table.entry((compose.valid, ours.valid)).or_default() += 1;
+        let mut problem = None;
+        if compose.valid != ours.valid {
+            problem = Some(format!(
+                "compose says {}, shipshape says {}",
+                verdict(compose.valid),
+                verdict(ours.valid)
+            ));
+        } else if !compose.valid {
+            let expected = expected_rules(&compose.reason);
+            let ours_rules: Vec<&str> = ours.reason.split(',').collect();
+            if !expected.is_empty() && !expected.iter().any(|r| ours_rules.contains(r)) {
+                problem = Some(format!(
+                    "both invalid, but for different reasons (expected one of {expected:?})"
+                ));
+            }
+        }
+        if let Some(problem) = problem {
+            diverging.push(file);
+            if !allowed.contains_key(file) {
+                divergences.push(format!(
+                    "{file}: {problem}\n    compose:   {}\n    shipshape: {}",
+                    compose.reason, ours.reason
+                ));
+            }
+        }
+    }
+    let stale: Vec<&String> = allowed
+        .keys()
+        .filter(|f| !diverging.contains(&f.as_str()))
+        .collect();
+
+    println!(
+        "\nparity with docker compose over {} corpus files",
+        results.len()
+    );
+    println!("| compose \\ shipshape | valid | invalid |");
+    println!("|---|---:|---:|");
+    for compose in [true, false] {
+        println!(
+            "| {} | {} | {} |",
+            verdict(compose),
+            table.get(&(compose, true)).unwrap_or(&0),
+            table.get(&(compose, false)).unwrap_or(&0)
+        );
+    }
+    let agree = results.len() - diverging.len();
+    println!(
+        "agree: {agree}, disagree: {} ({} allowlisted)",
+        diverging.len(),
+        diverging.len() - divergences.len()
+    );
+    assert!(
+        divergences.is_empty(),
+        "{} divergences from docker compose:\n{}",
+        divergences.len(),
+        divergences.join("\n")
+    );
+    assert!(
+        stale.is_empty(),
+        "allowlist entries that no longer diverge (remove them): {stale:?}"
+    );
+}
+
+fn verdict(valid: bool) -> &'static str {
+    if valid { "valid" } else { "invalid" }
+}
