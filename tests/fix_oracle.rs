@@ -90,8 +90,8 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// `docker-compose config --format json` from the file's directory with an empty
-/// environment; the directory path is replaced by `DIR` so copies compare.
-fn load_model(compose: &Path, file: &Path) -> Result<Value, String> {
+/// environment; the copy's root is replaced by `ROOT` so copies compare.
+fn load_model(compose: &Path, root: &Path, file: &Path) -> Result<Value, String> {
     let dir = file.parent().expect("file has a directory");
     let output = Command::new(compose)
         .env_clear()
@@ -104,9 +104,15 @@ fn load_model(compose: &Path, file: &Path) -> Result<Value, String> {
         .output()
         .map_err(|e| e.to_string())?;
     if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_string());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let errors: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.contains("level=warning"))
+            .collect();
+        return Err(errors.join(" | "));
     }
-    let text = String::from_utf8_lossy(&output.stdout).replace(&dir.display().to_string(), "DIR");
+    // Paths may reach outside the file's folder (`../..`): name the copy's root, not the folder.
+    let text = String::from_utf8_lossy(&output.stdout).replace(&root.display().to_string(), "ROOT");
     serde_json::from_str(&text).map_err(|e| e.to_string())
 }
 
@@ -195,7 +201,7 @@ fn check_file(compose: &Path, corpus: &Path, file: &Path, tally: &Mutex<Tally>) 
     let temp = tempfile::tempdir().expect("temp dir");
     let original_copy = temp.path().join("original");
     copy_dir(&corpus.join(&repo), &original_copy.join(&repo));
-    let Ok(before) = load_model(compose, &original_copy.join(relative)) else {
+    let Ok(before) = load_model(compose, &original_copy, &original_copy.join(relative)) else {
         return;
     };
     tally.lock().unwrap().accepted += 1;
@@ -250,7 +256,7 @@ fn check_file(compose: &Path, corpus: &Path, file: &Path, tally: &Mutex<Tally>) 
         }
         *tally.lock().unwrap().changed.entry(pack).or_default() += 1;
         // (a) Compose still accepts it, and (d) only the applied rules' paths changed.
-        match load_model(compose, &target) {
+        match load_model(compose, &work, &target) {
             Err(e) => fail("(a) compose rejects the output", e),
             Ok(after) => {
                 let mut diffs = Vec::new();

@@ -110,6 +110,10 @@ fn check_service(
     let mut waiting = Vec::new();
     if depends.is_sequence() {
         let names = merge::strings(Some(depends));
+        // Compose interpolates `${…}` in the list form but not in the long form's keys.
+        if names.iter().any(|n| n.contains('$')) {
+            return None;
+        }
         let mut long = Vec::new();
         let mut any_healthy = false;
         for name in &names {
