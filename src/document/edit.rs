@@ -532,6 +532,9 @@ impl<'d> Planner<'d> {
                     text: format!(" {text}"),
                 }]);
             }
+            if let Some(edit) = self.block_to_key_line(node, key, &text) {
+                return Ok(vec![edit]);
+            }
             return Ok(vec![TextEdit {
                 range: node.span(),
                 text,
@@ -837,6 +840,39 @@ impl<'d> Planner<'d> {
         }])
     }
 
+    /// A block collection replaced by a one-line value moves onto its key's line
+    /// (`key: value`), keeping its anchor or tag (`key: &x {}`), unless a comment sits
+    /// between the two.
+    fn block_to_key_line(
+        &self,
+        node: NodeRef<'d>,
+        key: Option<NodeRef<'d>>,
+        text: &str,
+    ) -> Option<TextEdit> {
+        if node.is_flow() || !(node.is_mapping() || node.is_sequence()) {
+            return None;
+        }
+        let colon = self.colon_end(key?);
+        let content = node.span();
+        let gap = self.text().get(colon..content.start)?;
+        if gap.contains('#') {
+            return None;
+        }
+        let props = self
+            .text()
+            .get(node.raw().start.max(colon)..content.start)
+            .map_or("", str::trim);
+        let text = if props.is_empty() {
+            format!(" {text}")
+        } else {
+            format!(" {props} {text}")
+        };
+        Some(TextEdit {
+            range: colon..content.end,
+            text,
+        })
+    }
+
     /// Removing the only member of a block collection leaves an empty flow collection: on the
     /// key's line (`key: {}`) when only whitespace and properties separate them; otherwise
     /// where the member was, indented deeper than the key.
@@ -849,23 +885,10 @@ impl<'d> Planner<'d> {
                 text: empty.to_string(),
             };
         };
-        let colon = self.colon_end(key);
-        let gap = &self.text()[colon.min(content.start)..content.start];
-        if !gap.contains('#') {
-            // Properties (`&anchor`, `!tag`) stay with the collection.
-            let props = self
-                .text()
-                .get(parent.raw().start.max(colon)..content.start)
-                .map_or("", str::trim);
-            let text = if props.is_empty() {
-                format!(" {empty}")
-            } else {
-                format!(" {props} {empty}")
-            };
-            return TextEdit {
-                range: colon..end,
-                text,
-            };
+        if let Some(mut edit) = self.block_to_key_line(parent, Some(key), empty) {
+            // The removed member's trailing comment goes with it.
+            edit.range.end = end;
+            return edit;
         }
         let key_col = self.column(key.span().start);
         let col = self.column(content.start);
