@@ -246,12 +246,12 @@ impl<'d> Planner<'d> {
         let mut planned = Vec::new();
         let mut footprints = Footprints::default();
         for (sources, edit) in resolved.edits {
-            let footprint = self.footprint(&edit);
-            if let Err(e) = footprints.claim(&edit, footprint, sources[0]) {
-                refused.extend(sources.into_iter().map(|i| (i, e.clone())));
-                continue;
-            }
-            match self.plan(&edit) {
+            // Only edits that plan claim their subtree: a refused edit conflicts with nothing.
+            let outcome = self.plan(&edit).and_then(|(splices, also_at)| {
+                footprints.claim(&edit, self.footprint(&edit), sources[0])?;
+                Ok((splices, also_at))
+            });
+            match outcome {
                 Ok((splices, also_at)) => planned.push(Planned {
                     sources,
                     edit,
