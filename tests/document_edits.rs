@@ -712,3 +712,14 @@ fn replace_collection_with_scalar_and_flow_values() {
         ]
     ));
 }
+
+#[test]
+fn insert_after_keep_chomping_block_keeps_its_trailing_lines() {
+    let input = "a:\n  s: |+\n    text\n\n\nb: 1\n";
+    insta::assert_snapshot!(show(input, &[insert("a", "k", s("v")), remove("b")]));
+    let input = "a:\n  s: >+\n    folded\n\n  t: x\n";
+    insta::assert_snapshot!(
+        "insert_after_keep_folded",
+        show(input, &[remove("a.t"), insert("a", "k", s("v"))])
+    );
+}

@@ -239,6 +239,17 @@ impl<'t> Builder<'t> {
         let end = r.end.min(self.text.len()).max(content);
         let body = &self.text[content..end];
         let last_line_end = body.trim_end_matches([' ', '\t', '\n', '\r']).len();
+        let indicators: String = self.text[start..]
+            .chars()
+            .skip(1)
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '+' | '-'))
+            .collect();
+        if indicators.contains('+') && last_line_end > 0 {
+            // Keep chomping: trailing blank lines are content; end at the last line break.
+            if let Some(i) = body.rfind('\n') {
+                return start..(content + i).max(start);
+            }
+        }
         let end = if last_line_end == 0 {
             // Empty block: the node is just its header (and header comment) line.
             line_end(self.text, start)
