@@ -723,3 +723,16 @@ fn insert_after_keep_chomping_block_keeps_its_trailing_lines() {
         show(input, &[remove("a.t"), insert("a", "k", s("v"))])
     );
 }
+
+#[test]
+fn anchored_sequence_items() {
+    let input = "hosts:\n  - &default-host example.com\n  - other.org\nextra: [*default-host]\n";
+    insta::assert_snapshot!(
+        "append_after_anchored_items",
+        show(input, &[append("hosts", s("new.net")), remove("hosts[1]")])
+    );
+    insta::assert_snapshot!(
+        "remove_referenced_anchored_item",
+        show(input, &[remove("hosts[0]")])
+    );
+}

@@ -395,5 +395,19 @@ proptest! {
             // Verification failures are planner bugs; other refusals are deliberate.
             prop_assert!(!matches!(error, shipshape::document::EditError::Verify { .. }), "{} failed verification: {error}\n{text}", edits[*i].describe());
         }
+        // Idempotence: setting what was just set (or replaced) changes nothing.
+        let again: Vec<Edit> = outcome
+            .applied
+            .iter()
+            .filter_map(|&i| match &edits[i] {
+                Edit::Set { path, value } | Edit::Replace { path, value } => {
+                    Some(Edit::Set { path: path.clone(), value: value.clone() })
+                }
+                _ => None,
+            })
+            .collect();
+        let edited = Document::parse(&outcome.text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let second = edited.apply(&again, &EditOptions::default());
+        prop_assert_eq!(second.as_deref(), Ok(outcome.text.as_str()), "re-applying {:?} changed the text", again);
     }
 }

@@ -961,12 +961,28 @@ impl Footprints {
 struct Resolved {
     edits: Vec<(Vec<usize>, Edit)>,
     inserts: std::collections::HashMap<(Path, String), usize>,
+    replaces: std::collections::HashMap<Path, usize>,
 }
 
 impl Resolved {
     /// Adds `edit`; a second insert of the same key merges when both values are mappings and
-    /// is refused otherwise.
+    /// is refused otherwise; a second replace of the same node merges when it writes the same
+    /// value and is refused otherwise.
     fn add(&mut self, source: usize, edit: Edit) -> Result<(), EditError> {
+        if let Edit::Replace { path, value } = &edit {
+            if let Some(&at) = self.replaces.get(path) {
+                let (sources, existing) = &mut self.edits[at];
+                if matches!(existing, Edit::Replace { value: v, .. } if v == value) {
+                    sources.push(source);
+                    return Ok(());
+                }
+                return Err(refuse(
+                    path,
+                    format!("conflicts with edit {} that sets it too", sources[0] + 1),
+                ));
+            }
+            self.replaces.insert(path.clone(), self.edits.len());
+        }
         let Edit::Insert {
             path,
             key,
