@@ -111,33 +111,33 @@ fn merge_maps(base: Node, over: Node, path: &[&str]) -> Node {
 
 /// Removes merge tags (and `!reset` entries) from a value that has nothing to merge with.
 pub fn strip_tags(mut node: Node) -> Node {
-    node.tag = None;
-    node.value = match node.value {
-        Value::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .filter(|(_, e)| e.node.tag != Some(MergeTag::Reset))
-                .map(|(k, e)| {
-                    (
-                        k,
-                        Entry {
-                            key: e.key,
-                            node: strip_tags(e.node),
-                        },
-                    )
-                })
-                .collect(),
-        ),
-        Value::Seq(items) => Value::Seq(
-            items
-                .into_iter()
-                .filter(|n| n.tag != Some(MergeTag::Reset))
-                .map(strip_tags)
-                .collect(),
-        ),
-        other => other,
-    };
+    clear_tags(&mut node);
     node
+}
+
+fn clear_tags(node: &mut Node) {
+    node.tag = None;
+    match &mut node.value {
+        Value::Map(entries) => {
+            entries.retain(|_, e| e.node.tag != Some(MergeTag::Reset));
+            entries.values_mut().for_each(|e| clear_tags(&mut e.node));
+        }
+        Value::Seq(items) => {
+            items.retain(|n| n.tag != Some(MergeTag::Reset));
+            items.iter_mut().for_each(clear_tags);
+        }
+        _ => {}
+    }
+}
+
+/// Whether any node holds `!reset` or `!override`.
+pub fn has_merge_tags(node: &Node) -> bool {
+    node.tag.is_some()
+        || match &node.value {
+            Value::Map(entries) => entries.values().any(|e| has_merge_tags(&e.node)),
+            Value::Seq(items) => items.iter().any(has_merge_tags),
+            _ => false,
+        }
 }
 
 /// `["A=1", "B"]` as `{A: "1", B: null}`; mappings unchanged.
