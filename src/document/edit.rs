@@ -407,6 +407,20 @@ impl<'d> Planner<'d> {
         self.doc.column(offset)
     }
 
+    /// The column where a mapping entry starts: its key's anchor or tag (`&a key:`), or the
+    /// `?` of an explicit key, rather than the key's text.
+    fn key_column(&self, key: NodeRef<'d>) -> usize {
+        let start = key.raw().start;
+        let line_start = self.doc.lines.line_start(start);
+        let before = &self.text()[line_start..start];
+        let indent = before.len() - before.trim_start_matches([' ', '\t']).len();
+        if before[indent..].starts_with('?') {
+            indent
+        } else {
+            self.column(start)
+        }
+    }
+
     /// Offset of the line break ending the line that contains `offset` (or the text's end).
     fn line_end(&self, offset: usize) -> usize {
         let text = self.text();
@@ -449,13 +463,28 @@ impl<'d> Planner<'d> {
     }
 
     /// Offset just after the `:` that follows a key.
+    /// Offset just after the `:` that follows a key (over spaces and line breaks only:
+    /// an explicit `? key` may have no `:`); the key's end when there is none.
     fn colon_end(&self, key: NodeRef<'d>) -> usize {
         let from = key.span().end;
-        self.text()[from..].find(':').map_or(from, |i| from + i + 1)
+        let rest = &self.text()[from..];
+        let gap = rest.len() - rest.trim_start_matches([' ', '\t', '\r', '\n']).len();
+        if rest[gap..].starts_with(':') {
+            from + gap + 1
+        } else {
+            from
+        }
     }
 
+    /// Where an entry's text ends: after its value, or after the `:` of an empty value
+    /// (whose zero-width node the parser places at the key).
     fn entry_end(&self, key: NodeRef<'d>, value: NodeRef<'d>) -> usize {
-        key.span().end.max(value.span().end)
+        let end = key.span().end.max(value.span().end);
+        if value.span().is_empty() {
+            end.max(self.colon_end(key))
+        } else {
+            end
+        }
     }
 
     fn in_flow(&self, node: NodeRef<'d>) -> bool {
@@ -546,7 +575,7 @@ impl<'d> Planner<'d> {
         let col = self.column(node.span().start);
         let own_line =
             self.first_on_line(node.span().start) || node.parent().is_some_and(|p| p.is_sequence());
-        let deeper = key.is_none_or(|k| col > self.column(k.span().start));
+        let deeper = key.is_none_or(|k| col > self.key_column(k));
         if !node.is_flow() && !implicit_null && own_line && deeper && !node.is_null() {
             let block = render::block_at(text, col, fmt, None);
             return Ok(vec![TextEdit {
@@ -560,7 +589,7 @@ impl<'d> Planner<'d> {
                 text: render::flow(text, None),
             }]);
         };
-        let key_col = self.column(key.span().start);
+        let key_col = self.key_column(key);
         let start = self.colon_end(key);
         let end = if implicit_null {
             start
@@ -640,7 +669,7 @@ impl<'d> Planner<'d> {
                     .next()
                     .map(|(k, _)| k)
                     .ok_or_else(|| refuse(path, "empty mapping"))?;
-                let col = self.column(first_key.span().start);
+                let col = self.key_column(first_key);
                 let line = format!(
                     "{}{}:{}",
                     " ".repeat(col),
@@ -660,7 +689,7 @@ impl<'d> Planner<'d> {
                         text: render::flow(&map, style),
                     }]);
                 }
-                let col = self.column(parent_key.span().start) + fmt.unit;
+                let col = self.key_column(parent_key) + fmt.unit;
                 let pos = self.line_end(self.colon_end(parent_key));
                 let text = format!(
                     "{}{}{}:{}",
@@ -738,7 +767,7 @@ impl<'d> Planner<'d> {
                         text: format!("[{}]", render::flow(value, style)),
                     }]);
                 }
-                let key_col = self.column(parent_key.span().start);
+                let key_col = self.key_column(parent_key);
                 let col = if fmt.indent_sequences {
                     key_col + fmt.unit
                 } else {
@@ -890,7 +919,7 @@ impl<'d> Planner<'d> {
             edit.range.end = end;
             return edit;
         }
-        let key_col = self.column(key.span().start);
+        let key_col = self.key_column(key);
         let col = self.column(content.start);
         let col = if col > key_col {
             col
