@@ -384,3 +384,77 @@ fn corpus_edits_lf() {
 fn corpus_edits_crlf() {
     check(&run(true));
 }
+
+/// Inserting a key into the root mapping of every valid YAML-test-suite case exercises the
+/// planner on exotic syntax: the result must be exact or refused, never wrong.
+#[test]
+fn yaml_test_suite_root_inserts_are_exact_or_refused() {
+    let (mut attempted, mut ok, mut refused) = (0, 0, BTreeMap::<String, usize>::new());
+    let mut wrong = Vec::new();
+    let mut verify_failures = Vec::new();
+    for case in document_support::suite_cases() {
+        let Ok(text) = String::from_utf8(case.input.clone()) else {
+            continue;
+        };
+        let (Ok(doc), Ok(original)) = (Document::parse(&text), load_all(&text)) else {
+            continue;
+        };
+        if case.is_error || !doc.root().is_some_and(|r| r.is_mapping()) {
+            continue;
+        }
+        let Some(Y::Mapping(root)) = original.first() else {
+            continue;
+        };
+        if root.keys().any(|k| !matches!(k, Y::String(_))) {
+            // Non-string keys: the test's own expected value would need key conversion.
+            continue;
+        }
+        attempted += 1;
+        let case_edit = Case {
+            label: "insert x-shipshape",
+            edit: Edit::Set {
+                path: path_of(&["x-shipshape"]),
+                value: Value::str("yes"),
+            },
+            change: Change::Set(strings(&["x-shipshape"]), Y::String("yes".into())),
+            region: None,
+        };
+        match doc.apply(
+            std::slice::from_ref(&case_edit.edit),
+            &EditOptions::default(),
+        ) {
+            Ok(new) => match judge(&text, &original, &case_edit, &new, false) {
+                None => ok += 1,
+                Some(why) => wrong.push(format!("{}: {why}\n{new}", case.id)),
+            },
+            Err(e) => {
+                if std::env::var_os("SHIPSHAPE_HARNESS_VERBOSE").is_some() {
+                    eprintln!("== {}: {e}\n{text}", case.id);
+                }
+                let (verify, group) = reason_group(&e);
+                if verify {
+                    verify_failures.push(case.id.clone());
+                }
+                *refused.entry(group).or_default() += 1;
+            }
+        }
+    }
+    println!("yaml-test-suite root inserts: {attempted} attempted, {ok} ok, refused: {refused:#?}");
+    assert!(
+        attempted > 100,
+        "only {attempted} cases with a root mapping"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} wrong outputs:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    // Known planner gap, caught by verification: a literal block whose last line is spaces
+    // beyond the indentation, at the very end of a file without a final newline.
+    assert_eq!(
+        verify_failures,
+        ["L24T/01"],
+        "verification refusals are planner bugs"
+    );
+}

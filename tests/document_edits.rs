@@ -658,8 +658,81 @@ fn conflicting_edits_in_a_batch_are_refused_individually() {
     let outcome = doc.apply_each(&edits, &EditOptions::default());
     let mut report = format!("applied: {:?}\n", outcome.applied);
     for (i, error) in &outcome.refused {
-        report.push_str(&format!("refused {i} ({}): {error}\n", edits[*i].describe()));
+        report.push_str(&format!(
+            "refused {i} ({}): {error}\n",
+            edits[*i].describe()
+        ));
     }
     report.push_str(&format!("after:\n{}", visible(&outcome.text)));
     insta::assert_snapshot!(report);
+}
+
+#[test]
+fn rename_inside_flow_mapping_and_quoted_keys() {
+    insta::assert_snapshot!(show(
+        "labels: {a: 1, 'b c': 2}\n\"x.y\": 3\n",
+        &[
+            Edit::RenameKey {
+                path: p("labels.a"),
+                to: "alpha: one".into()
+            },
+            Edit::RenameKey {
+                path: p("labels.\"b c\""),
+                to: "d".into()
+            },
+            Edit::RenameKey {
+                path: p("\"x.y\""),
+                to: "z".into()
+            },
+        ]
+    ));
+}
+
+#[test]
+fn four_space_file_with_comments_and_crlf() {
+    let input = "services:\r\n    web:   # the front\r\n        image: 'nginx'   # pinned\r\n        # ports come later\r\n\r\nvolumes: {}\r\n";
+    insta::assert_snapshot!(show(
+        input,
+        &[
+            replace("services.web.image", s("nginx:1.27")),
+            set("services.web.deploy.resources.limits.memory", s("512M")),
+            insert("volumes", "data", Value::Null),
+        ]
+    ));
+}
+
+#[test]
+fn replace_collection_with_scalar_and_flow_values() {
+    insta::assert_snapshot!(show(
+        "a:\n  - x\n  - y\nb: {k: v}\nc: [1, 2]\n",
+        &[
+            replace("a", s("none")),
+            replace("b.k", Value::Seq(vec![s("p"), Value::Int(1)])),
+            replace("c[1]", Value::Bool(true)),
+        ]
+    ));
+}
+
+#[test]
+fn insert_after_keep_chomping_block_keeps_its_trailing_lines() {
+    let input = "a:\n  s: |+\n    text\n\n\nb: 1\n";
+    insta::assert_snapshot!(show(input, &[insert("a", "k", s("v")), remove("b")]));
+    let input = "a:\n  s: >+\n    folded\n\n  t: x\n";
+    insta::assert_snapshot!(
+        "insert_after_keep_folded",
+        show(input, &[remove("a.t"), insert("a", "k", s("v"))])
+    );
+}
+
+#[test]
+fn anchored_sequence_items() {
+    let input = "hosts:\n  - &default-host example.com\n  - other.org\nextra: [*default-host]\n";
+    insta::assert_snapshot!(
+        "append_after_anchored_items",
+        show(input, &[append("hosts", s("new.net")), remove("hosts[1]")])
+    );
+    insta::assert_snapshot!(
+        "remove_referenced_anchored_item",
+        show(input, &[remove("hosts[0]")])
+    );
 }

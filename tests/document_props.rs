@@ -32,6 +32,9 @@ struct Svc {
     empty: Option<u8>,
     comment_before: bool,
     inline_comment: bool,
+    /// `<<: *base` as the first key, and `environment: *env` when `env` is absent.
+    merge: bool,
+    blank_after: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -53,9 +56,20 @@ fn svc() -> impl Strategy<Value = Svc> {
         prop::option::of(0u8..2),
         any::<bool>(),
         any::<bool>(),
+        (any::<bool>(), any::<bool>()),
     )
         .prop_map(
-            |(image, ports, env, command, labels_flow, empty, comment_before, inline_comment)| {
+            |(
+                image,
+                ports,
+                env,
+                command,
+                labels_flow,
+                empty,
+                comment_before,
+                inline_comment,
+                (merge, blank_after),
+            )| {
                 Svc {
                     image,
                     ports,
@@ -65,6 +79,8 @@ fn svc() -> impl Strategy<Value = Svc> {
                     empty,
                     comment_before,
                     inline_comment,
+                    merge,
+                    blank_after,
                 }
             },
         )
@@ -105,7 +121,13 @@ fn render(spec: &Spec) -> String {
     } else {
         i3.clone()
     };
-    let mut out = String::from("# generated\nservices:\n");
+    let mut out = String::from("# generated\n");
+    if spec.services.iter().any(|s| s.merge) {
+        out.push_str(&format!(
+            "x-base: &base\n{i1}restart: always\n{i1}environment: &env\n{i2}SHARED: 'x'\n"
+        ));
+    }
+    out.push_str("services:\n");
     for (name, s) in NAMES.iter().zip(&spec.services) {
         let key = if name.contains('.') {
             format!("\"{name}\"")
@@ -116,6 +138,9 @@ fn render(spec: &Spec) -> String {
             out.push_str(&format!("{i1}# the {name} service\n"));
         }
         out.push_str(&format!("{i1}{key}:\n"));
+        if s.merge {
+            out.push_str(&format!("{i2}<<: *base\n"));
+        }
         let inline = if s.inline_comment { "  # note" } else { "" };
         out.push_str(&format!(
             "{i2}image: {}{inline}\n",
@@ -165,6 +190,12 @@ fn render(spec: &Spec) -> String {
             Some(0) => out.push_str(&format!("{i2}volumes: []\n")),
             Some(_) => out.push_str(&format!("{i2}networks: {{}}\n")),
             None => {}
+        }
+        if s.merge && s.env.is_none() {
+            out.push_str(&format!("{i2}environment: *env\n"));
+        }
+        if s.blank_after {
+            out.push('\n');
         }
     }
     out.push_str("# end\n");
@@ -231,7 +262,7 @@ fn edit_for(name: &str, s: &Svc, kind: u8, pick: usize) -> Option<(Edit, Change)
                 Change::Append(svc("ports"), Y::String(value.into())),
             )
         }
-        4 => match s.env? {
+        4 => match s.env.or(s.merge.then_some((0, 0)))? {
             (1, _) => (
                 Edit::Append {
                     path: p("environment"),
@@ -257,7 +288,7 @@ fn edit_for(name: &str, s: &Svc, kind: u8, pick: usize) -> Option<(Edit, Change)
             let present: Vec<&str> = [
                 Some("image"),
                 s.ports.map(|_| "ports"),
-                s.env.map(|_| "environment"),
+                (s.env.is_some() || s.merge).then_some("environment"),
                 s.command.map(|_| "command"),
                 s.labels_flow.then_some("labels"),
                 s.empty.map(|e| if e == 0 { "volumes" } else { "networks" }),
@@ -364,5 +395,19 @@ proptest! {
             // Verification failures are planner bugs; other refusals are deliberate.
             prop_assert!(!matches!(error, shipshape::document::EditError::Verify { .. }), "{} failed verification: {error}\n{text}", edits[*i].describe());
         }
+        // Idempotence: setting what was just set (or replaced) changes nothing.
+        let again: Vec<Edit> = outcome
+            .applied
+            .iter()
+            .filter_map(|&i| match &edits[i] {
+                Edit::Set { path, value } | Edit::Replace { path, value } => {
+                    Some(Edit::Set { path: path.clone(), value: value.clone() })
+                }
+                _ => None,
+            })
+            .collect();
+        let edited = Document::parse(&outcome.text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let second = edited.apply(&again, &EditOptions::default());
+        prop_assert_eq!(second.as_deref(), Ok(outcome.text.as_str()), "re-applying {:?} changed the text", again);
     }
 }

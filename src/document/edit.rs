@@ -246,12 +246,12 @@ impl<'d> Planner<'d> {
         let mut planned = Vec::new();
         let mut footprints = Footprints::default();
         for (sources, edit) in resolved.edits {
-            let footprint = self.footprint(&edit);
-            if let Err(e) = footprints.claim(&edit, footprint, sources[0]) {
-                refused.extend(sources.into_iter().map(|i| (i, e.clone())));
-                continue;
-            }
-            match self.plan(&edit) {
+            // Only edits that plan claim their subtree: a refused edit conflicts with nothing.
+            let outcome = self.plan(&edit).and_then(|(splices, also_at)| {
+                footprints.claim(&edit, self.footprint(&edit), sources[0])?;
+                Ok((splices, also_at))
+            });
+            match outcome {
                 Ok((splices, also_at)) => planned.push(Planned {
                     sources,
                     edit,
@@ -407,6 +407,20 @@ impl<'d> Planner<'d> {
         self.doc.column(offset)
     }
 
+    /// The column where a mapping entry starts: its key's anchor or tag (`&a key:`), or the
+    /// `?` of an explicit key, rather than the key's text.
+    fn key_column(&self, key: NodeRef<'d>) -> usize {
+        let start = key.raw().start;
+        let line_start = self.doc.lines.line_start(start);
+        let before = &self.text()[line_start..start];
+        let indent = before.len() - before.trim_start_matches([' ', '\t']).len();
+        if before[indent..].starts_with('?') {
+            indent
+        } else {
+            self.column(start)
+        }
+    }
+
     /// Offset of the line break ending the line that contains `offset` (or the text's end).
     fn line_end(&self, offset: usize) -> usize {
         let text = self.text();
@@ -449,13 +463,28 @@ impl<'d> Planner<'d> {
     }
 
     /// Offset just after the `:` that follows a key.
+    /// Offset just after the `:` that follows a key (over spaces and line breaks only:
+    /// an explicit `? key` may have no `:`); the key's end when there is none.
     fn colon_end(&self, key: NodeRef<'d>) -> usize {
         let from = key.span().end;
-        self.text()[from..].find(':').map_or(from, |i| from + i + 1)
+        let rest = &self.text()[from..];
+        let gap = rest.len() - rest.trim_start_matches([' ', '\t', '\r', '\n']).len();
+        if rest[gap..].starts_with(':') {
+            from + gap + 1
+        } else {
+            from
+        }
     }
 
+    /// Where an entry's text ends: after its value, or after the `:` of an empty value
+    /// (whose zero-width node the parser places at the key).
     fn entry_end(&self, key: NodeRef<'d>, value: NodeRef<'d>) -> usize {
-        key.span().end.max(value.span().end)
+        let end = key.span().end.max(value.span().end);
+        if value.span().is_empty() {
+            end.max(self.colon_end(key))
+        } else {
+            end
+        }
     }
 
     fn in_flow(&self, node: NodeRef<'d>) -> bool {
@@ -532,6 +561,9 @@ impl<'d> Planner<'d> {
                     text: format!(" {text}"),
                 }]);
             }
+            if let Some(edit) = self.block_to_key_line(node, key, &text) {
+                return Ok(vec![edit]);
+            }
             return Ok(vec![TextEdit {
                 range: node.span(),
                 text,
@@ -543,7 +575,7 @@ impl<'d> Planner<'d> {
         let col = self.column(node.span().start);
         let own_line =
             self.first_on_line(node.span().start) || node.parent().is_some_and(|p| p.is_sequence());
-        let deeper = key.is_none_or(|k| col > self.column(k.span().start));
+        let deeper = key.is_none_or(|k| col > self.key_column(k));
         if !node.is_flow() && !implicit_null && own_line && deeper && !node.is_null() {
             let block = render::block_at(text, col, fmt, None);
             return Ok(vec![TextEdit {
@@ -557,7 +589,7 @@ impl<'d> Planner<'d> {
                 text: render::flow(text, None),
             }]);
         };
-        let key_col = self.column(key.span().start);
+        let key_col = self.key_column(key);
         let start = self.colon_end(key);
         let end = if implicit_null {
             start
@@ -637,7 +669,7 @@ impl<'d> Planner<'d> {
                     .next()
                     .map(|(k, _)| k)
                     .ok_or_else(|| refuse(path, "empty mapping"))?;
-                let col = self.column(first_key.span().start);
+                let col = self.key_column(first_key);
                 let line = format!(
                     "{}{}:{}",
                     " ".repeat(col),
@@ -657,7 +689,7 @@ impl<'d> Planner<'d> {
                         text: render::flow(&map, style),
                     }]);
                 }
-                let col = self.column(parent_key.span().start) + fmt.unit;
+                let col = self.key_column(parent_key) + fmt.unit;
                 let pos = self.line_end(self.colon_end(parent_key));
                 let text = format!(
                     "{}{}{}:{}",
@@ -735,7 +767,7 @@ impl<'d> Planner<'d> {
                         text: format!("[{}]", render::flow(value, style)),
                     }]);
                 }
-                let key_col = self.column(parent_key.span().start);
+                let key_col = self.key_column(parent_key);
                 let col = if fmt.indent_sequences {
                     key_col + fmt.unit
                 } else {
@@ -837,6 +869,39 @@ impl<'d> Planner<'d> {
         }])
     }
 
+    /// A block collection replaced by a one-line value moves onto its key's line
+    /// (`key: value`), keeping its anchor or tag (`key: &x {}`), unless a comment sits
+    /// between the two.
+    fn block_to_key_line(
+        &self,
+        node: NodeRef<'d>,
+        key: Option<NodeRef<'d>>,
+        text: &str,
+    ) -> Option<TextEdit> {
+        if node.is_flow() || !(node.is_mapping() || node.is_sequence()) {
+            return None;
+        }
+        let colon = self.colon_end(key?);
+        let content = node.span();
+        let gap = self.text().get(colon..content.start)?;
+        if gap.contains('#') {
+            return None;
+        }
+        let props = self
+            .text()
+            .get(node.raw().start.max(colon)..content.start)
+            .map_or("", str::trim);
+        let text = if props.is_empty() {
+            format!(" {text}")
+        } else {
+            format!(" {props} {text}")
+        };
+        Some(TextEdit {
+            range: colon..content.end,
+            text,
+        })
+    }
+
     /// Removing the only member of a block collection leaves an empty flow collection: on the
     /// key's line (`key: {}`) when only whitespace and properties separate them; otherwise
     /// where the member was, indented deeper than the key.
@@ -849,25 +914,12 @@ impl<'d> Planner<'d> {
                 text: empty.to_string(),
             };
         };
-        let colon = self.colon_end(key);
-        let gap = &self.text()[colon.min(content.start)..content.start];
-        if !gap.contains('#') {
-            // Properties (`&anchor`, `!tag`) stay with the collection.
-            let props = self
-                .text()
-                .get(parent.raw().start.max(colon)..content.start)
-                .map_or("", str::trim);
-            let text = if props.is_empty() {
-                format!(" {empty}")
-            } else {
-                format!(" {props} {empty}")
-            };
-            return TextEdit {
-                range: colon..end,
-                text,
-            };
+        if let Some(mut edit) = self.block_to_key_line(parent, Some(key), empty) {
+            // The removed member's trailing comment goes with it.
+            edit.range.end = end;
+            return edit;
         }
-        let key_col = self.column(key.span().start);
+        let key_col = self.key_column(key);
         let col = self.column(content.start);
         let col = if col > key_col {
             col
@@ -938,12 +990,28 @@ impl Footprints {
 struct Resolved {
     edits: Vec<(Vec<usize>, Edit)>,
     inserts: std::collections::HashMap<(Path, String), usize>,
+    replaces: std::collections::HashMap<Path, usize>,
 }
 
 impl Resolved {
     /// Adds `edit`; a second insert of the same key merges when both values are mappings and
-    /// is refused otherwise.
+    /// is refused otherwise; a second replace of the same node merges when it writes the same
+    /// value and is refused otherwise.
     fn add(&mut self, source: usize, edit: Edit) -> Result<(), EditError> {
+        if let Edit::Replace { path, value } = &edit {
+            if let Some(&at) = self.replaces.get(path) {
+                let (sources, existing) = &mut self.edits[at];
+                if matches!(existing, Edit::Replace { value: v, .. } if v == value) {
+                    sources.push(source);
+                    return Ok(());
+                }
+                return Err(refuse(
+                    path,
+                    format!("conflicts with edit {} that sets it too", sources[0] + 1),
+                ));
+            }
+            self.replaces.insert(path.clone(), self.edits.len());
+        }
         let Edit::Insert {
             path,
             key,

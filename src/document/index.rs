@@ -239,13 +239,47 @@ impl<'t> Builder<'t> {
         let end = r.end.min(self.text.len()).max(content);
         let body = &self.text[content..end];
         let last_line_end = body.trim_end_matches([' ', '\t', '\n', '\r']).len();
+        let indicators: String = self.text[start..]
+            .chars()
+            .skip(1)
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '+' | '-'))
+            .collect();
+        if indicators.contains('+') && last_line_end > 0 {
+            // Keep chomping: trailing blank lines are content; end at the last line break.
+            if let Some(i) = body.rfind('\n') {
+                return start..(content + i).max(start);
+            }
+        }
         let end = if last_line_end == 0 {
             // Empty block: the node is just its header (and header comment) line.
             line_end(self.text, start)
         } else {
-            line_end(self.text, content + last_line_end)
+            let last = line_end(self.text, content + last_line_end);
+            self.trailing_space_lines_end(content, last, end)
         };
         start..end.max(start)
+    }
+
+    /// Lines of spaces longer than the block's indentation are content (`"x\n \n"`): the
+    /// node ends after the last such line that is complete before `limit`.
+    fn trailing_space_lines_end(&self, content: usize, mut end: usize, limit: usize) -> usize {
+        let indent = content - self.text[..content].rfind('\n').map_or(0, |i| i + 1);
+        let mut pos = end;
+        while let Some(nl) = self.text[pos..limit].find('\n') {
+            let line_start = pos + nl + 1;
+            // The last line counts only when it ends the text (no line break after it).
+            let line_len = match self.text[line_start..limit].find('\n') {
+                Some(n) => n,
+                None if !self.text[line_start..].contains('\n') => self.text.len() - line_start,
+                None => break,
+            };
+            let line = self.text[line_start..line_start + line_len].trim_end_matches('\r');
+            if line.len() > indent && line.bytes().all(|b| b == b' ') {
+                end = line_start + line.len();
+            }
+            pos = line_start;
+        }
+        end
     }
 
     fn add_node(

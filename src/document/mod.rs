@@ -11,9 +11,20 @@
 //!   A mismatch is an [`EditError::Verify`]: the caller writes nothing.
 //!
 //! # What it refuses
-//! * Edits through an alias, inside an anchored node that is aliased elsewhere (unless the
-//!   caller targets the anchor explicitly), and removing an anchor still referenced.
-//! * Replacing block scalars (`|`, `>`) and edits on explicit `? key` entries.
+//! * Edits through an alias, inside an anchored node that is aliased elsewhere (unless
+//!   [`EditOptions::allow_anchor_edits`]), and removing an anchor still referenced.
+//! * Replacing block scalars (`|`, `>`).
+//! * In one batch: two inserts of the same new key (unless both are mappings, which merge)
+//!   and edits inside a subtree that another edit removes or empties; the later edit is
+//!   refused. [`Document::apply_each`] keeps every other edit that still verifies.
+//! * Anything else the planner gets wrong is caught by verification and refused; explicit
+//!   `? key` entries are not special-cased beyond that.
+//!
+//! # Batch semantics
+//! Every edit addresses the original document (paths and sequence indices name original
+//! nodes); additions apply before removals. Removing the only member of a block collection
+//! leaves `key: {}` / `key: []`. Edits go to the first document; other documents are kept
+//! byte for byte.
 //!
 //! # Why granit-parser
 //! It is a maintained fork of saphyr-parser with byte offsets, exact ends for quoted scalars
