@@ -533,11 +533,36 @@ pub fn normalize(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             std::path::Component::CurDir => {}
+            // `..` cancels a normal segment; at the start of a relative path it stays.
             std::path::Component::ParentDir => {
-                out.pop();
+                let cancels = matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                );
+                if cancels {
+                    out.pop();
+                } else if !out.has_root() {
+                    out.push("..");
+                }
             }
             other => out.push(other),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_leading_parent_segments() {
+        assert_eq!(normalize(Path::new("a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(
+            normalize(Path::new("../subdir")),
+            PathBuf::from("../subdir")
+        );
+        assert_eq!(normalize(Path::new("a/../../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("/../x")), PathBuf::from("/x"));
+    }
 }
