@@ -11,7 +11,7 @@ mod document_support;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use serde::Deserialize;
+use document_support::{Change, bare_lf, load_all};
 use shipshape::document::{Document, Edit, EditError, EditOptions, Path, Value};
 use yaml_serde::Value as Y;
 
@@ -24,13 +24,6 @@ struct Case {
     region: Option<Range<usize>>,
 }
 
-/// The intended change, applied to `yaml_serde` values by this test.
-enum Change {
-    Set(Vec<String>, Y),
-    Append(Vec<String>, Y),
-    Remove(Vec<String>),
-}
-
 #[derive(Default)]
 struct Tally {
     attempted: usize,
@@ -38,54 +31,6 @@ struct Tally {
     refused: BTreeMap<String, usize>,
     verify_refusals: usize,
     wrong: Vec<String>,
-}
-
-fn load_all(text: &str) -> Result<Vec<Y>, String> {
-    yaml_serde::Deserializer::from_str(text)
-        .map(Y::deserialize)
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())
-}
-
-fn key(k: &str) -> Y {
-    Y::String(k.to_string())
-}
-
-/// Applies `change` to `root`; `None` when the change makes no sense on this value (the engine
-/// must then refuse).
-fn apply_change(root: &mut Y, change: &Change) -> Option<()> {
-    match change {
-        Change::Set(path, value) => {
-            let mut node = root;
-            for k in path {
-                if node.is_null() {
-                    *node = Y::Mapping(Default::default());
-                }
-                let map = node.as_mapping_mut()?;
-                if !map.contains_key(k.as_str()) {
-                    map.insert(key(k), Y::Null);
-                }
-                node = map.get_mut(k.as_str())?;
-            }
-            *node = value.clone();
-        }
-        Change::Append(path, value) => {
-            let node = walk(root, path)?;
-            node.as_sequence_mut()?.push(value.clone());
-        }
-        Change::Remove(path) => {
-            let (last, parent) = path.split_last()?;
-            walk(root, parent)?
-                .as_mapping_mut()?
-                .shift_remove(last.as_str())?;
-        }
-    }
-    Some(())
-}
-
-fn walk<'v>(root: &'v mut Y, path: &[String]) -> Option<&'v mut Y> {
-    path.iter()
-        .try_fold(root, |node, k| node.as_mapping_mut()?.get_mut(k.as_str()))
 }
 
 fn path_of(keys: &[&str]) -> Path {
@@ -268,13 +213,6 @@ fn only_region_changed(old: &str, new: &str, region: Option<&Range<usize>>) -> b
         && new.as_bytes().ends_with(&old.as_bytes()[region.end..])
 }
 
-fn bare_lf(text: &str) -> usize {
-    let b = text.as_bytes();
-    (0..b.len())
-        .filter(|&i| b[i] == b'\n' && (i == 0 || b[i - 1] != b'\r'))
-        .count()
-}
-
 /// Why `new` is not the intended output, if it is not.
 fn judge(old: &str, original: &[Y], case: &Case, new: &str, crlf: bool) -> Option<String> {
     let got = match load_all(new) {
@@ -282,7 +220,7 @@ fn judge(old: &str, original: &[Y], case: &Case, new: &str, crlf: bool) -> Optio
         Err(e) => return Some(format!("the output does not load: {e}")),
     };
     let mut want = original.to_vec();
-    if apply_change(&mut want[0], &case.change).is_none() {
+    if case.change.apply(&mut want[0]).is_none() {
         return Some("the engine applied an edit that makes no sense on this value".into());
     }
     if got != want {

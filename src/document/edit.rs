@@ -115,21 +115,26 @@ impl Document {
                 self.text.clone()
             }
             Err(_) => {
-                // Keep each edit that still verifies together with those kept before it.
-                let mut kept: Vec<Planned> = Vec::new();
-                let mut text = self.text.clone();
-                for p in planned.drain(..) {
-                    kept.push(p);
-                    match self.splice_and_verify(&kept) {
-                        Ok(new_text) => text = new_text,
-                        Err(error) => {
-                            let p = kept.pop().expect("just pushed");
-                            refused.extend(p.sources.iter().map(|&i| (i, error.clone())));
-                        }
+                // Some edits conflict or fail alone: keep the largest prefix-greedy set that
+                // verifies, splitting in halves so that k culprits cost O(k log n) checks.
+                let mut accepted = Vec::new();
+                let second = planned.split_off(planned.len() / 2);
+                self.accept_into(&mut accepted, std::mem::take(&mut planned), &mut refused);
+                self.accept_into(&mut accepted, second, &mut refused);
+                match self.splice_and_verify(&accepted) {
+                    Ok(text) => {
+                        planned = accepted;
+                        text
+                    }
+                    Err(error) => {
+                        refused.extend(
+                            accepted
+                                .iter()
+                                .flat_map(|p| p.sources.iter().map(|&i| (i, error.clone()))),
+                        );
+                        self.text.clone()
                     }
                 }
-                planned = kept;
-                text
             }
         };
         let mut applied: Vec<usize> = planned
@@ -145,16 +150,48 @@ impl Document {
         }
     }
 
+    /// Adds `batch` to `accepted` if together they verify; otherwise tries its halves in
+    /// order, and refuses single edits that cannot join.
+    fn accept_into(
+        &self,
+        accepted: &mut Vec<Planned>,
+        mut batch: Vec<Planned>,
+        refused: &mut Vec<(usize, EditError)>,
+    ) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut trial = accepted.clone();
+        trial.extend(batch.iter().cloned());
+        match self.splice_and_verify(&trial) {
+            Ok(_) => *accepted = trial,
+            Err(error) if batch.len() == 1 => {
+                refused.extend(batch[0].sources.iter().map(|&i| (i, error.clone())));
+            }
+            Err(_) => {
+                let second = batch.split_off(batch.len() / 2);
+                self.accept_into(accepted, batch, refused);
+                self.accept_into(accepted, second, refused);
+            }
+        }
+    }
+
     fn splice_and_verify(&self, planned: &[Planned]) -> Result<String, EditError> {
         if planned.is_empty() {
             return Ok(self.text.clone());
         }
-        // Inserts at the same offset land deepest first: a key added to `deploy` must come
-        // before a key added to the service that owns `deploy`, or it would nest under it.
-        let mut by_depth: Vec<&Planned> = planned.iter().collect();
-        by_depth.sort_by_key(|p| std::cmp::Reverse(p.edit.path().segments().len()));
-        let mut splices: Vec<&TextEdit> = by_depth.iter().flat_map(|p| p.splices.iter()).collect();
-        splices.sort_by_key(|s| (s.range.start, s.range.end));
+        // Insertions at the same offset: the one into the deeper collection goes first, so that
+        // an item appended to `ports` stays above a key inserted after `ports` in its service.
+        let mut keyed: Vec<(usize, &TextEdit)> = planned
+            .iter()
+            .flat_map(|p| {
+                p.splices
+                    .iter()
+                    .map(|s| (p.edit.path().segments().len(), s))
+            })
+            .collect();
+        keyed.sort_by_key(|(depth, s)| (s.range.start, s.range.end, std::cmp::Reverse(*depth)));
+        let splices: Vec<&TextEdit> = keyed.into_iter().map(|(_, s)| s).collect();
         let text = splice(&self.text, &splices)?;
         super::verify::verify(self, planned, &splices, &text)?;
         Ok(text)
@@ -200,15 +237,20 @@ impl<'d> Planner<'d> {
     fn plan_all(&self, edits: &[Edit]) -> (Vec<Planned>, Vec<(usize, EditError)>) {
         let mut refused = Vec::new();
         // Resolve `Set`, then merge inserts of the same new key so nested sets combine.
-        let mut resolved: Vec<(Vec<usize>, Edit)> = Vec::new();
+        let mut resolved = Resolved::default();
         for (i, edit) in edits.iter().enumerate() {
-            match self.resolve(edit) {
-                Ok(edit) => merge_into(&mut resolved, i, edit),
-                Err(e) => refused.push((i, e)),
+            if let Err(e) = self.resolve(edit).and_then(|edit| resolved.add(i, edit)) {
+                refused.push((i, e));
             }
         }
         let mut planned = Vec::new();
-        for (sources, edit) in resolved {
+        let mut footprints = Footprints::default();
+        for (sources, edit) in resolved.edits {
+            let footprint = self.footprint(&edit);
+            if let Err(e) = footprints.claim(&edit, footprint, sources[0]) {
+                refused.extend(sources.into_iter().map(|i| (i, e.clone())));
+                continue;
+            }
             match self.plan(&edit) {
                 Ok((splices, also_at)) => planned.push(Planned {
                     sources,
@@ -220,6 +262,23 @@ impl<'d> Planner<'d> {
             }
         }
         (planned, refused)
+    }
+
+    /// The subtree an edit rewrites: its path, or for a removal that empties its collection
+    /// (which then becomes `{}`/`[]`), the collection's path.
+    fn footprint(&self, edit: &Edit) -> Path {
+        let path = edit.path().clone();
+        let Edit::Remove { .. } = edit else {
+            return path;
+        };
+        let Some(parent) = path.parent() else {
+            return path;
+        };
+        let members = self
+            .doc
+            .lookup(&parent)
+            .map_or(0, |n| n.entries().count() + n.items().count());
+        if members == 1 { parent } else { path }
     }
 
     fn resolve(&self, edit: &Edit) -> Result<Edit, EditError> {
@@ -287,7 +346,8 @@ impl<'d> Planner<'d> {
             Edit::Append { value, .. } => self.append(node, path, value)?,
             Edit::Remove { .. } => self.remove(node, path)?,
             Edit::RenameKey { to, .. } => self.rename(node, path, to)?,
-            Edit::Set { .. } => unreachable!("resolved before planning"),
+            // `resolve` turned every `Set` into `Replace` or `Insert`.
+            Edit::Set { .. } => return Err(refuse(path, "internal error: unresolved set")),
         };
         Ok((splices, also_at))
     }
@@ -531,6 +591,18 @@ impl<'d> Planner<'d> {
         let style = self.sibling_style(node);
         match node.kind() {
             NodeKind::Mapping { flow, entries } => {
+                if *flow && entries.is_empty() {
+                    let entry = format!(
+                        "{}: {}",
+                        render::string(key, None, true),
+                        render::flow(value, style)
+                    );
+                    let pos = node.span().start + 1;
+                    return Ok(vec![TextEdit {
+                        range: pos..pos,
+                        text: entry,
+                    }]);
+                }
                 let anchor_entry = match after {
                     Some(after) => node
                         .entries()
@@ -713,12 +785,10 @@ impl<'d> Planner<'d> {
                 })
                 .collect()
         };
-        let position = if parent.is_mapping() {
-            parent.entries().position(|(_, v)| v.id == node.id)
-        } else {
-            parent.items().position(|n| n.id == node.id)
+        let position = node.raw().slot;
+        if position >= members.len() {
+            return Err(not_found(path));
         }
-        .ok_or_else(|| not_found(path))?;
         let (start, end) = members[position];
         let empty = if parent.is_mapping() { "{}" } else { "[]" };
         if parent.is_flow() {
@@ -733,11 +803,7 @@ impl<'d> Planner<'d> {
             }]);
         }
         if members.len() == 1 {
-            let range = parent.span().start..self.line_end(parent.span().end);
-            return Ok(vec![TextEdit {
-                range,
-                text: empty.to_string(),
-            }]);
+            return Ok(vec![self.empty_in_place(parent, empty)]);
         }
         if self.first_on_line(start) {
             let line_start = self.doc.lines.line_start(start);
@@ -771,6 +837,50 @@ impl<'d> Planner<'d> {
         }])
     }
 
+    /// Removing the only member of a block collection leaves an empty flow collection: on the
+    /// key's line (`key: {}`) when only whitespace and properties separate them; otherwise
+    /// where the member was, indented deeper than the key.
+    fn empty_in_place(&self, parent: NodeRef<'d>, empty: &str) -> TextEdit {
+        let content = parent.span();
+        let end = self.line_end(content.end);
+        let Some(key) = parent.key_node() else {
+            return TextEdit {
+                range: content.start..end,
+                text: empty.to_string(),
+            };
+        };
+        let colon = self.colon_end(key);
+        let gap = &self.text()[colon.min(content.start)..content.start];
+        if !gap.contains('#') {
+            // Properties (`&anchor`, `!tag`) stay with the collection.
+            let props = self
+                .text()
+                .get(parent.raw().start.max(colon)..content.start)
+                .map_or("", str::trim);
+            let text = if props.is_empty() {
+                format!(" {empty}")
+            } else {
+                format!(" {props} {empty}")
+            };
+            return TextEdit {
+                range: colon..end,
+                text,
+            };
+        }
+        let key_col = self.column(key.span().start);
+        let col = self.column(content.start);
+        let col = if col > key_col {
+            col
+        } else {
+            key_col + self.doc.format.unit
+        };
+        let line_start = self.doc.lines.line_start(content.start);
+        TextEdit {
+            range: line_start..end,
+            text: format!("{}{empty}", " ".repeat(col)),
+        }
+    }
+
     fn rename(&self, node: NodeRef<'d>, path: &Path, to: &str) -> Result<Vec<TextEdit>, EditError> {
         let key = node
             .key_node()
@@ -789,32 +899,89 @@ impl<'d> Planner<'d> {
     }
 }
 
-/// Adds `edit` to the resolved list, merging an insert of a key that another edit inserts too.
-fn merge_into(resolved: &mut Vec<(Vec<usize>, Edit)>, source: usize, edit: Edit) {
-    if let Edit::Insert {
-        path,
-        key,
-        value: Value::Map(new_entries),
-        after: None,
-    } = &edit
-    {
-        let existing = resolved.iter_mut().find(|(_, e)| {
-            matches!(e, Edit::Insert { path: p, key: k, value: Value::Map(_), after: None } if p == path && k == key)
-        });
-        if let Some((
-            sources,
-            Edit::Insert {
-                value: Value::Map(entries),
-                ..
-            },
-        )) = existing
-        {
-            merge_maps(entries, new_entries);
-            sources.push(source);
-            return;
+/// Subtrees claimed by the edits of a batch: an edit inside a subtree that another edit
+/// removes (or empties) conflicts with it; the later one is refused.
+#[derive(Default)]
+struct Footprints {
+    removed: Vec<(Path, usize)>,
+    touched: Vec<(Path, usize)>,
+}
+
+impl Footprints {
+    fn claim(&mut self, edit: &Edit, footprint: Path, source: usize) -> Result<(), EditError> {
+        let conflict = |other: usize, with: &Path| {
+            refuse(
+                edit.path(),
+                format!(
+                    "conflicts with edit {} on {with} in the same batch",
+                    other + 1
+                ),
+            )
+        };
+        if let Some((p, other)) = self.removed.iter().find(|(p, _)| footprint.starts_with(p)) {
+            return Err(conflict(*other, p));
+        }
+        if matches!(edit, Edit::Remove { .. }) {
+            if let Some((p, other)) = self.touched.iter().find(|(p, _)| p.starts_with(&footprint)) {
+                return Err(conflict(*other, p));
+            }
+            self.removed.push((footprint.clone(), source));
+        }
+        self.touched.push((footprint, source));
+        Ok(())
+    }
+}
+
+/// Resolved edits, with the inserts indexed by (mapping path, key) so that inserts of the same
+/// new key merge (nested `Set`s) or conflict, in linear time over a batch.
+#[derive(Default)]
+struct Resolved {
+    edits: Vec<(Vec<usize>, Edit)>,
+    inserts: std::collections::HashMap<(Path, String), usize>,
+}
+
+impl Resolved {
+    /// Adds `edit`; a second insert of the same key merges when both values are mappings and
+    /// is refused otherwise.
+    fn add(&mut self, source: usize, edit: Edit) -> Result<(), EditError> {
+        let Edit::Insert {
+            path,
+            key,
+            value,
+            after: None,
+        } = &edit
+        else {
+            self.edits.push((vec![source], edit));
+            return Ok(());
+        };
+        let slot = (path.clone(), key.clone());
+        let Some(&at) = self.inserts.get(&slot) else {
+            self.inserts.insert(slot, self.edits.len());
+            self.edits.push((vec![source], edit));
+            return Ok(());
+        };
+        let (sources, existing) = &mut self.edits[at];
+        match (existing, value) {
+            (
+                Edit::Insert {
+                    value: Value::Map(entries),
+                    ..
+                },
+                Value::Map(new_entries),
+            ) => {
+                merge_maps(entries, new_entries);
+                sources.push(source);
+                Ok(())
+            }
+            _ => Err(refuse(
+                &path.clone().key(key.clone()),
+                format!(
+                    "conflicts with edit {} that inserts the same key",
+                    sources[0] + 1
+                ),
+            )),
         }
     }
-    resolved.push((vec![source], edit));
 }
 
 fn merge_maps(into: &mut Vec<(String, Value)>, from: &[(String, Value)]) {

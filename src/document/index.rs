@@ -69,6 +69,8 @@ pub struct Node {
     pub start: usize,
     pub tag: Option<String>,
     pub parent: Option<NodeId>,
+    /// Position in the parent: the entry index (for a key and its value) or the item index.
+    pub slot: usize,
 }
 
 /// A comment: its byte range covers `#` up to the end of the line.
@@ -261,7 +263,7 @@ impl<'t> Builder<'t> {
             NodeKind::Mapping { flow: false, .. } | NodeKind::Sequence { flow: false, .. }
         );
         // Attach first: a block-sequence dash is searched for before the tag.
-        let parent = self.attach(id, start);
+        let (parent, slot) = self.attach(id, start);
         if let Some(tag_span) = tag_span {
             self.cursor = self.cursor.max(tag_span.end);
         }
@@ -272,6 +274,7 @@ impl<'t> Builder<'t> {
             start,
             tag,
             parent,
+            slot,
         });
         if is_flow_or_scalar {
             self.cursor = self.cursor.max(r.end);
@@ -279,13 +282,13 @@ impl<'t> Builder<'t> {
         id
     }
 
-    /// Registers `id` with the enclosing collection; returns its parent.
-    fn attach(&mut self, id: NodeId, start: usize) -> Option<NodeId> {
+    /// Registers `id` with the enclosing collection; returns its parent and its slot there.
+    fn attach(&mut self, id: NodeId, start: usize) -> (Option<NodeId>, usize) {
         let Some(Frame::Collection { id: parent, .. }) = self.stack.last() else {
             if let Some(doc) = self.index.documents.last_mut() {
                 doc.root = Some(id);
             }
-            return None;
+            return (None, 0);
         };
         let parent = *parent;
         let dash = match &self.index.nodes[parent].kind {
@@ -296,17 +299,24 @@ impl<'t> Builder<'t> {
             self.cursor = dash + 1;
         }
         let Some(Frame::Collection { pending_key, .. }) = self.stack.last_mut() else {
-            return None;
+            return (None, 0);
         };
-        match &mut self.index.nodes[parent].kind {
-            NodeKind::Mapping { entries, .. } => match pending_key.take() {
-                None => *pending_key = Some(id),
-                Some(key) => entries.push(Entry { key, value: id }),
-            },
-            NodeKind::Sequence { items, .. } => items.push(Item { node: id, dash }),
-            _ => {}
-        }
-        Some(parent)
+        let slot = match &mut self.index.nodes[parent].kind {
+            NodeKind::Mapping { entries, .. } => {
+                match pending_key.take() {
+                    None => *pending_key = Some(id),
+                    Some(key) => entries.push(Entry { key, value: id }),
+                }
+                // A key is registered before its entry exists; both get the entry's index.
+                entries.len() - usize::from(pending_key.is_none())
+            }
+            NodeKind::Sequence { items, .. } => {
+                items.push(Item { node: id, dash });
+                items.len() - 1
+            }
+            _ => 0,
+        };
+        (Some(parent), slot)
     }
 
     fn end_collection(&mut self, r: Range<usize>) {
@@ -341,7 +351,10 @@ impl<'t> Builder<'t> {
         }
         let start = self.block_start(id);
         let end = self.last_child_end(id).unwrap_or(start);
-        self.index.nodes[id].span = start..end;
+        let node = &mut self.index.nodes[id];
+        node.span = start..end;
+        // An indentless sequence's start event lies at its first item, after the dash.
+        node.start = node.start.min(start);
     }
 
     fn block_start(&self, id: NodeId) -> usize {

@@ -30,7 +30,7 @@ pub mod render;
 mod value;
 mod verify;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -57,10 +57,12 @@ pub struct Document {
     /// Alias node → the anchored node it refers to.
     alias_targets: HashMap<NodeId, NodeId>,
     /// Anchored node → the aliases that use it, in document order.
-    anchor_uses: HashMap<NodeId, Vec<NodeId>>,
+    anchor_uses: BTreeMap<NodeId, Vec<NodeId>>,
     /// The text as the verifying parser loads it, computed on the first verification and
     /// reused by every later one.
     loaded: OnceLock<Result<Vec<yaml_serde::Value>, String>>,
+    /// Mapping → scalar key → entry index, for mappings with many entries.
+    key_index: HashMap<NodeId, HashMap<String, usize>>,
 }
 
 impl Document {
@@ -111,11 +113,13 @@ impl Document {
             index,
             format: Format::default(),
             alias_targets: HashMap::new(),
-            anchor_uses: HashMap::new(),
+            anchor_uses: BTreeMap::new(),
             loaded: OnceLock::new(),
+            key_index: HashMap::new(),
         };
         doc.format = doc.detect_format();
         doc.link_aliases();
+        doc.index_keys();
         Ok(doc)
     }
 
@@ -179,9 +183,31 @@ impl Document {
             .unwrap_or_default()
     }
 
-    /// Anchored nodes that some alias uses.
+    /// Anchored nodes that some alias uses, in document order.
     pub fn referenced_anchors(&self) -> impl Iterator<Item = NodeRef<'_>> {
         self.anchor_uses.keys().map(|&id| self.node(id))
+    }
+
+    /// Builds the key index of mappings large enough for a linear scan to matter.
+    fn index_keys(&mut self) {
+        const LARGE: usize = 32;
+        for (id, node) in self.index.nodes.iter().enumerate() {
+            let NodeKind::Mapping { entries, .. } = &node.kind else {
+                continue;
+            };
+            if entries.len() < LARGE {
+                continue;
+            }
+            let keys = entries
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, e)| match &self.index.nodes[e.key].kind {
+                    NodeKind::Scalar { value, .. } => Some((value.clone(), slot)),
+                    _ => None,
+                })
+                .collect();
+            self.key_index.insert(id, keys);
+        }
     }
 
     fn link_aliases(&mut self) {
@@ -225,7 +251,7 @@ impl Document {
             else {
                 continue;
             };
-            let Some(entry) = entries.iter().find(|e| e.value == id) else {
+            let Some(entry) = entries.get(node.slot).filter(|e| e.value == id) else {
                 continue;
             };
             let key_col = self.column(self.index.nodes[entry.key].span.start);
@@ -361,18 +387,31 @@ impl<'d> NodeRef<'d> {
 
     /// The value under scalar key `key` (not following merge keys).
     pub fn get(&self, key: &str) -> Option<NodeRef<'d>> {
+        // Large mappings (5,000 services) have a hash index so that looking up every key
+        // stays linear overall.
+        if let Some(keys) = self.doc.key_index.get(&self.id) {
+            let slot = *keys.get(key)?;
+            let NodeKind::Mapping { entries, .. } = self.kind() else {
+                return None;
+            };
+            return entries.get(slot).map(|e| self.doc.node(e.value));
+        }
         self.entries()
             .find(|(k, _)| k.as_str() == Some(key))
             .map(|(_, v)| v)
     }
 
+    /// The mapping entry this node is the value of.
+    fn entry(&self) -> Option<&'d index::Entry> {
+        let NodeKind::Mapping { entries, .. } = self.parent()?.kind() else {
+            return None;
+        };
+        entries.get(self.raw().slot).filter(|e| e.value == self.id)
+    }
+
     /// The key node of the entry whose value is this node.
     pub fn key_node(&self) -> Option<NodeRef<'d>> {
-        let parent = self.parent()?;
-        parent
-            .entries()
-            .find(|(_, v)| v.id == self.id)
-            .map(|(k, _)| k)
+        self.entry().map(|e| self.doc.node(e.key))
     }
 
     /// The path from the root of this node's document.
@@ -380,12 +419,12 @@ impl<'d> NodeRef<'d> {
         let mut segments = Vec::new();
         let mut node = *self;
         while let Some(parent) = node.parent() {
-            if let Some(i) = parent.items().position(|n| n.id == node.id) {
-                segments.push(Segment::Index(i));
+            if parent.is_sequence() {
+                segments.push(Segment::Index(node.raw().slot));
             } else if let Some(key) = node.key_node() {
                 segments.push(Segment::Key(key.as_str().unwrap_or_default().to_string()));
             } else {
-                // A collection used as a key: address the key itself by its text.
+                // A key node, or a collection used as a key: address it by its text.
                 segments.push(Segment::Key(self.doc.text[node.span()].to_string()));
             }
             node = parent;
