@@ -244,15 +244,32 @@ impl Walker<'_> {
 }
 
 fn cast_for(path: &AttrPath) -> Option<Cast> {
+    // Runs for every string of every file: collect the segments once, reject most paths
+    // on their depth and first segment before trying the patterns.
+    const MAX_DEPTH: usize = 6;
     let depth = path.depth();
+    if !(2..=MAX_DEPTH).contains(&depth) {
+        return None;
+    }
+    let mut segments = [""; MAX_DEPTH];
+    for (slot, segment) in segments.iter_mut().zip(path.segments()) {
+        *slot = segment;
+    }
+    let segments = &segments[..depth];
+    if !matches!(
+        segments[0],
+        "services" | "networks" | "volumes" | "secrets" | "configs"
+    ) {
+        return None;
+    }
     CASTS
         .iter()
         .find(|(pattern, _)| {
             pattern.len() == depth
                 && pattern
                     .iter()
-                    .zip(path.segments())
-                    .all(|(p, s)| *p == "*" || *p == s)
+                    .zip(segments)
+                    .all(|(p, s)| *p == "*" || p == s)
         })
         .map(|(_, cast)| *cast)
 }

@@ -153,7 +153,7 @@ impl Loader<'_> {
             .or_insert_with(|| base_dir.to_path_buf());
         let mut tree = tree;
         self.resolve_extends(&mut tree, file, vars);
-        self.resolve_includes(&mut tree, file, base_dir, chain);
+        self.resolve_includes(&mut tree, base_dir, chain);
         let tree = Arc::new(tree);
         let for_schema = if has_merge_tags(&tree) {
             Arc::new(strip_tags((*tree).clone()))
@@ -355,13 +355,7 @@ impl Loader<'_> {
     }
 
     /// Loads each `include` entry as a project and adds its resources to `tree`.
-    fn resolve_includes(
-        &mut self,
-        tree: &mut Node,
-        file: FileId,
-        base_dir: &Path,
-        chain: &mut Vec<PathBuf>,
-    ) {
+    fn resolve_includes(&mut self, tree: &mut Node, base_dir: &Path, chain: &mut Vec<PathBuf>) {
         let Some(includes) = tree
             .get("include")
             .and_then(Node::as_seq)
@@ -419,13 +413,13 @@ impl Loader<'_> {
                 chain.pop();
             }
             if let Some(included) = merge_all(loaded) {
-                self.import(tree, Arc::unwrap_or_clone(included), &entry.origin, file);
+                self.import(tree, Arc::unwrap_or_clone(included), &entry.origin);
             }
         }
     }
 
     /// Adds an included project's resources; a name defined on both sides is an error.
-    fn import(&mut self, tree: &mut Node, included: Node, at: &Origin, _file: FileId) {
+    fn import(&mut self, tree: &mut Node, included: Node, at: &Origin) {
         let Value::Map(resources) = included.value else {
             return;
         };
@@ -533,11 +527,36 @@ pub fn normalize(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             std::path::Component::CurDir => {}
+            // `..` cancels a normal segment; at the start of a relative path it stays.
             std::path::Component::ParentDir => {
-                out.pop();
+                let cancels = matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                );
+                if cancels {
+                    out.pop();
+                } else if !out.has_root() {
+                    out.push("..");
+                }
             }
             other => out.push(other),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_leading_parent_segments() {
+        assert_eq!(normalize(Path::new("a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(
+            normalize(Path::new("../subdir")),
+            PathBuf::from("../subdir")
+        );
+        assert_eq!(normalize(Path::new("a/../../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("/../x")), PathBuf::from("/x"));
+    }
 }

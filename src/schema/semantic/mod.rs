@@ -89,6 +89,13 @@ pub(super) fn declared(model: &Node, section: &str) -> Vec<String> {
 /// Names listed by a service attribute written as a list or as a mapping, with the node
 /// naming each (the list item, or the mapping key's origin as a scalar node).
 pub(super) fn named_refs(node: Option<&Node>) -> Vec<(String, crate::compose::Origin)> {
+    let mut refs = all_named_refs(node);
+    // Names still holding a variable (`--no-interpolate`) cannot be checked.
+    refs.retain(|(name, _)| !uninterpolated(name));
+    refs
+}
+
+fn all_named_refs(node: Option<&Node>) -> Vec<(String, crate::compose::Origin)> {
     let Some(node) = node else { return Vec::new() };
     match &node.value {
         crate::compose::Value::Seq(items) => items
