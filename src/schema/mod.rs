@@ -89,6 +89,8 @@ fn project_problems(project: &Project) -> Vec<Problem> {
 
 fn to_findings(project: &Project, problems: Vec<Problem>) -> Vec<Finding> {
     let mut findings: Vec<Finding> = Vec::new();
+    // For each finding kept: how many other attribute paths reached the same text.
+    let mut shared: Vec<usize> = Vec::new();
     for problem in problems {
         let file = project.files.path(problem.origin.file).to_path_buf();
         let span = problem.origin.span.clone();
@@ -106,15 +108,32 @@ fn to_findings(project: &Project, problems: Vec<Problem>) -> Vec<Finding> {
         );
         // One text reached twice (an anchor merged into two services, a value that failed
         // its cast and then the schema) is reported once: the first explanation is the best.
-        let duplicate = findings.iter().any(|f| {
+        let duplicate = findings.iter().position(|f| {
             f.file == finding.file
                 && f.location == finding.location
                 && (f.message == finding.message
                     || (f.rule == finding.rule || f.severity == Severity::Error)
                         && f.severity == finding.severity)
         });
-        if !duplicate {
-            findings.push(finding);
+        match duplicate {
+            // The same complaint about another attribute path: the text is shared through
+            // an anchor or merge key, so fixing it fixes every place that uses it.
+            Some(first) if same_complaint(&findings[first].message, &finding.message) => {
+                shared[first] += 1;
+            }
+            Some(_) => {}
+            None => {
+                findings.push(finding);
+                shared.push(0);
+            }
+        }
+    }
+    for (finding, others) in findings.iter_mut().zip(shared) {
+        if others > 0 {
+            let places = if others == 1 { "place" } else { "places" };
+            finding.message.push_str(&format!(
+                "; this text is shared through an anchor and used in {others} other {places} too"
+            ));
         }
     }
     findings.sort_by_key(|f| {
@@ -125,6 +144,13 @@ fn to_findings(project: &Project, problems: Vec<Problem>) -> Vec<Finding> {
         (f.file.clone(), start)
     });
     findings
+}
+
+/// Whether two messages say the same thing about different attribute paths
+/// (`services.a.x: bad` and `services.b.x: bad`).
+fn same_complaint(a: &str, b: &str) -> bool {
+    let tail = |m: &str| m.split_once([':', ' ']).map(|(_, rest)| rest.to_string());
+    a != b && tail(a).is_some() && tail(a) == tail(b)
 }
 
 /// Whether any finding is an error (what Compose would refuse).
