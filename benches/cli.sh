@@ -18,19 +18,19 @@ mkdir -p "$cache"
 list=$(mktemp); trap 'rm -f "$list"' EXIT
 (cd "$corpus" && find . -type f \( -name '*.yml' -o -name '*.yaml' \) | sort) >"$list"
 count=$(wc -l <"$list")
-echo "corpus: $count files, $(cd "$corpus" && xargs cat <"$list" | wc -c) bytes; $(nproc) cores"
+echo "corpus: $count files, $(cd "$corpus" && xargs -d '\n' cat <"$list" | wc -c) bytes; $(nproc) cores"
 
 runs=(
-  -n "shipshape check" "xargs -a $list $bin check --no-config -q --no-interpolate >/dev/null; true"
-  -n "shipshape fix (production)" "xargs -a $list $bin fix --no-config -q --policy production --unsafe-fixes >/dev/null 2>&1; true"
+  -n "shipshape check" "xargs -d '\n' -a $list $bin check --no-config -q >/dev/null; true"
+  -n "shipshape fix (production)" "xargs -d '\n' -a $list $bin fix --no-config -q --policy production --unsafe-fixes >/dev/null 2>&1; true"
   -n "shipshape check (one small file)" "$bin check --no-config -q docker__awesome-compose/nginx-golang/compose.yaml >/dev/null; true"
 )
 if [[ ${PEERS:-1} == 1 ]]; then
   [[ -x $cache/venv/bin/compose-lint ]] || { python3 -m venv "$cache/venv" && "$cache/venv/bin/pip" install -q compose-lint; }
   [[ -x $cache/npm/node_modules/.bin/dclint ]] || (mkdir -p "$cache/npm" && cd "$cache/npm" && npm install --silent dclint >/dev/null)
   runs+=(
-    -n "compose-lint check" "xargs -a $list $cache/venv/bin/compose-lint check >/dev/null 2>&1; true"
-    -n "dclint" "xargs -a $list $cache/npm/node_modules/.bin/dclint --color false >/dev/null 2>&1; true"
+    -n "compose-lint check" "xargs -d '\n' -a $list $cache/venv/bin/compose-lint check >/dev/null 2>&1; true"
+    -n "dclint" "xargs -d '\n' -a $list $cache/npm/node_modules/.bin/dclint --color false >/dev/null 2>&1; true"
   )
 fi
 cd "$corpus"
