@@ -3,7 +3,7 @@
 //! Every edit is planned against the original document; all planned splices are applied in
 //! one pass (sorted, overlaps rejected), then the result is verified (`verify.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use super::error::EditError;
@@ -201,9 +201,10 @@ impl<'d> Planner<'d> {
         let mut refused = Vec::new();
         // Resolve `Set`, then merge inserts of the same new key so nested sets combine.
         let mut resolved: Vec<(Vec<usize>, Edit)> = Vec::new();
+        let mut mergeable = HashMap::new();
         for (i, edit) in edits.iter().enumerate() {
             match self.resolve(edit) {
-                Ok(edit) => merge_into(&mut resolved, i, edit),
+                Ok(edit) => merge_into(&mut resolved, &mut mergeable, i, edit),
                 Err(e) => refused.push((i, e)),
             }
         }
@@ -790,7 +791,13 @@ impl<'d> Planner<'d> {
 }
 
 /// Adds `edit` to the resolved list, merging an insert of a key that another edit inserts too.
-fn merge_into(resolved: &mut Vec<(Vec<usize>, Edit)>, source: usize, edit: Edit) {
+/// `mergeable` indexes those inserts by (path, key), so that many edits stay linear.
+fn merge_into(
+    resolved: &mut Vec<(Vec<usize>, Edit)>,
+    mergeable: &mut HashMap<(Path, String), usize>,
+    source: usize,
+    edit: Edit,
+) {
     if let Edit::Insert {
         path,
         key,
@@ -798,21 +805,21 @@ fn merge_into(resolved: &mut Vec<(Vec<usize>, Edit)>, source: usize, edit: Edit)
         after: None,
     } = &edit
     {
-        let existing = resolved.iter_mut().find(|(_, e)| {
-            matches!(e, Edit::Insert { path: p, key: k, value: Value::Map(_), after: None } if p == path && k == key)
-        });
-        if let Some((
-            sources,
-            Edit::Insert {
-                value: Value::Map(entries),
-                ..
-            },
-        )) = existing
+        let slot = (path.clone(), key.clone());
+        if let Some(&at) = mergeable.get(&slot)
+            && let Some((
+                sources,
+                Edit::Insert {
+                    value: Value::Map(entries),
+                    ..
+                },
+            )) = resolved.get_mut(at)
         {
             merge_maps(entries, new_entries);
             sources.push(source);
             return;
         }
+        mergeable.insert(slot, resolved.len());
     }
     resolved.push((vec![source], edit));
 }

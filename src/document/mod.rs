@@ -61,6 +61,51 @@ pub struct Document {
     /// The text as the verifying parser loads it, computed on the first verification and
     /// reused by every later one.
     loaded: OnceLock<Result<Vec<yaml_serde::Value>, String>>,
+    /// Hash lookups into large collections, built on first use.
+    wide: OnceLock<Wide>,
+}
+
+/// Collections with at least this many children get hash lookups (see [`Wide`]).
+const WIDE: usize = 32;
+
+/// Lookups into large mappings and sequences, so that `get`, `key_node` and `path` stay O(1)
+/// per step on a file with thousands of services (a linear scan per call made every stage
+/// quadratic in the number of services).
+#[derive(Debug, Clone, Default)]
+struct Wide {
+    /// Mapping → scalar key → the value of its first entry with that key.
+    keys: HashMap<NodeId, HashMap<String, NodeId>>,
+    /// Value of a large mapping → its key node.
+    key_of: HashMap<NodeId, NodeId>,
+    /// Item of a large sequence → its index.
+    index_of: HashMap<NodeId, usize>,
+}
+
+impl Wide {
+    fn build(index: &Index) -> Wide {
+        let mut wide = Wide::default();
+        for (id, node) in index.nodes.iter().enumerate() {
+            match &node.kind {
+                NodeKind::Mapping { entries, .. } if entries.len() >= WIDE => {
+                    let mut keys = HashMap::with_capacity(entries.len());
+                    for entry in entries {
+                        if let NodeKind::Scalar { value, .. } = &index.nodes[entry.key].kind {
+                            keys.entry(value.clone()).or_insert(entry.value);
+                        }
+                        wide.key_of.insert(entry.value, entry.key);
+                    }
+                    wide.keys.insert(id, keys);
+                }
+                NodeKind::Sequence { items, .. } if items.len() >= WIDE => {
+                    for (i, item) in items.iter().enumerate() {
+                        wide.index_of.insert(item.node, i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        wide
+    }
 }
 
 impl Document {
@@ -113,6 +158,7 @@ impl Document {
             alias_targets: HashMap::new(),
             anchor_uses: HashMap::new(),
             loaded: OnceLock::new(),
+            wide: OnceLock::new(),
         };
         doc.format = doc.detect_format();
         doc.link_aliases();
@@ -182,6 +228,10 @@ impl Document {
     /// Anchored nodes that some alias uses.
     pub fn referenced_anchors(&self) -> impl Iterator<Item = NodeRef<'_>> {
         self.anchor_uses.keys().map(|&id| self.node(id))
+    }
+
+    fn wide(&self) -> &Wide {
+        self.wide.get_or_init(|| Wide::build(&self.index))
     }
 
     fn link_aliases(&mut self) {
@@ -361,6 +411,9 @@ impl<'d> NodeRef<'d> {
 
     /// The value under scalar key `key` (not following merge keys).
     pub fn get(&self, key: &str) -> Option<NodeRef<'d>> {
+        if let Some(keys) = self.doc.wide().keys.get(&self.id) {
+            return keys.get(key).map(|&id| self.doc.node(id));
+        }
         self.entries()
             .find(|(k, _)| k.as_str() == Some(key))
             .map(|(_, v)| v)
@@ -369,6 +422,14 @@ impl<'d> NodeRef<'d> {
     /// The key node of the entry whose value is this node.
     pub fn key_node(&self) -> Option<NodeRef<'d>> {
         let parent = self.parent()?;
+        if self.doc.wide().keys.contains_key(&parent.id) {
+            return self
+                .doc
+                .wide()
+                .key_of
+                .get(&self.id)
+                .map(|&k| self.doc.node(k));
+        }
         parent
             .entries()
             .find(|(_, v)| v.id == self.id)
@@ -380,7 +441,11 @@ impl<'d> NodeRef<'d> {
         let mut segments = Vec::new();
         let mut node = *self;
         while let Some(parent) = node.parent() {
-            if let Some(i) = parent.items().position(|n| n.id == node.id) {
+            let index = match self.doc.wide().index_of.get(&node.id) {
+                Some(&i) => Some(i),
+                None => parent.items().position(|n| n.id == node.id),
+            };
+            if let Some(i) = index {
                 segments.push(Segment::Index(i));
             } else if let Some(key) = node.key_node() {
                 segments.push(Segment::Key(key.as_str().unwrap_or_default().to_string()));
