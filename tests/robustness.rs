@@ -378,6 +378,27 @@ fn deep_nesting_is_bounded() {
     }
 }
 
+fn deep_interpolation(depth: usize) -> String {
+    format!(
+        "services:\n  web:\n    image: nginx\n    environment:\n      A: \"{}x{}\"\n",
+        "${A:-".repeat(depth),
+        "}".repeat(depth)
+    )
+}
+
+#[test]
+fn deep_interpolation_is_an_error_not_a_stack_overflow() {
+    let text = deep_interpolation(20_000);
+    let outcome = library("20k nested defaults", text.as_bytes(), "production");
+    assert!(outcome.findings > 0);
+    let [check, _] = cli_on(text.as_bytes());
+    assert!(
+        check.stdout.contains("invalid interpolation format"),
+        "{}",
+        check.stdout
+    );
+}
+
 #[test]
 fn deep_nesting_through_the_binary() {
     for text in [deep_block(10_000), deep_flow(10_000)] {
@@ -674,6 +695,20 @@ fn a_hundred_thousand_services_load_and_validate() {
             .collect::<Vec<_>>()
     });
     assert_eq!(reports, vec![(true, 0)]);
+}
+
+#[test]
+fn long_unknown_keys_and_values_stay_fast() {
+    let mut text = String::from("services:\n  web:\n    image: nginx\n");
+    for i in 0..60 {
+        // Implicit keys stop at 1024 characters: longer ones must be explicit.
+        let _ = writeln!(text, "    ? k{i}{}\n    : v", "x".repeat(20_000));
+    }
+    let _ = writeln!(text, "    restart: \"{}\"", "y".repeat(100_000));
+    let _ = writeln!(text, "? x-{}\n: 1", "z".repeat(100_000));
+    let outcome = library("long keys", text.as_bytes(), "production");
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    assert!(outcome.findings >= 60);
 }
 
 #[test]
