@@ -71,6 +71,16 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
         .par_iter()
         .map(|path| lint_file(path, sources, options))
         .collect();
+    // A file included by several projects is validated with each of them: report it once.
+    let mut seen = std::collections::HashSet::new();
+    let validation = validation.into_iter().filter(|f| {
+        seen.insert((
+            f.file.clone(),
+            format!("{:?}", f.location),
+            f.rule.clone(),
+            f.message.clone(),
+        ))
+    });
     for finding in validation {
         match reports.iter_mut().find(|r| r.path == finding.file) {
             Some(report) => report.findings.push(finding),

@@ -1,46 +1,14 @@
 //! End-to-end tests of the command line: commands, formats, exit codes and bad input.
 
-use std::fs;
-use std::path::Path;
+mod common;
 
-use assert_cmd::Command;
-
-fn shipshape(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("shipshape").expect("binary is built");
-    cmd.current_dir(dir).env("NO_COLOR", "1");
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let output = shipshape(dir).args(args).output().expect("shipshape runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, contents) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
-    }
-    dir
-}
+use common::{run, shipshape, workspace};
 
 const VALID: &[u8] = b"services:\n  web:\n    image: nginx:1.27\n    restart: unless-stopped\n";
 
 #[test]
 fn missing_path_is_exit_2_with_its_name() {
-    let dir = workspace(&[]);
+    let dir = workspace(&[] as &[(&str, &[u8])]);
     let r = run(dir.path(), &["check", "--no-config", "nope.yaml"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
@@ -174,7 +142,7 @@ fn a_named_file_is_always_taken() {
 
 #[test]
 fn unknown_rule_documentation_is_exit_2() {
-    let dir = workspace(&[]);
+    let dir = workspace(&[] as &[(&str, &[u8])]);
     let r = run(dir.path(), &["rule", "no-such-rule"]);
     assert_eq!(r.code, 2);
     assert!(
@@ -186,7 +154,7 @@ fn unknown_rule_documentation_is_exit_2() {
 
 #[test]
 fn bad_arguments_are_exit_2() {
-    let dir = workspace(&[]);
+    let dir = workspace(&[] as &[(&str, &[u8])]);
     let r = run(dir.path(), &["check", "--format", "xml"]);
     assert_eq!(r.code, 2);
     let r = run(dir.path(), &["frobnicate"]);
@@ -195,7 +163,7 @@ fn bad_arguments_are_exit_2() {
 
 #[test]
 fn help_teaches_the_commands() {
-    let dir = workspace(&[]);
+    let dir = workspace(&[] as &[(&str, &[u8])]);
     let r = run(dir.path(), &["--help"]);
     assert_eq!(r.code, 0);
     for command in [
@@ -228,7 +196,7 @@ fn invalid_config_is_exit_2_with_location() {
 
 #[test]
 fn stdin_is_read_and_named() {
-    let dir = workspace(&[]);
+    let dir = workspace(&[] as &[(&str, &[u8])]);
     let output = shipshape(dir.path())
         .args([
             "check",
@@ -249,7 +217,7 @@ fn stdin_is_read_and_named() {
 
 #[test]
 fn stdin_fix_prints_the_whole_text_when_nothing_changes() {
-    let dir = workspace(&[]);
+    let dir = workspace(&[] as &[(&str, &[u8])]);
     let output = shipshape(dir.path())
         .args(["fix", "--no-config", "--select", "none", "-"])
         .write_stdin(VALID)
@@ -261,45 +229,14 @@ fn stdin_fix_prints_the_whole_text_when_nothing_changes() {
 
 #[cfg(unix)]
 mod permissions {
-    use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::process::CommandExt;
-
     use super::*;
-
-    /// Root ignores file modes; run the binary as `nobody` then so modes bite.
-    fn unprivileged(dir: &Path, args: &[&str]) -> Run {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("shipshape"));
-        cmd.current_dir(dir).env("NO_COLOR", "1").args(args);
-        if is_root() {
-            cmd.uid(65534).gid(65534);
-        }
-        let output = cmd.output().expect("shipshape runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into(),
-            stderr: String::from_utf8_lossy(&output.stderr).into(),
-        }
-    }
-
-    fn is_root() -> bool {
-        fs::metadata("/proc/self")
-            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-            .unwrap_or(false)
-    }
-
-    fn open_dir(dir: &Path) {
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    use common::{set_mode, unprivileged};
 
     #[test]
     fn unreadable_file_is_exit_2() {
         let dir = workspace(&[("compose.yaml", VALID)]);
-        open_dir(dir.path());
-        fs::set_permissions(
-            dir.path().join("compose.yaml"),
-            fs::Permissions::from_mode(0o000),
-        )
-        .unwrap();
+        set_mode(dir.path(), 0o755);
+        set_mode(&dir.path().join("compose.yaml"), 0o000);
         let r = unprivileged(dir.path(), &["check", "--no-config", "compose.yaml"]);
         assert_eq!(r.code, 2, "{}", r.stderr);
         assert!(

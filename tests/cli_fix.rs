@@ -2,40 +2,10 @@
 //! writes that fail without losing data.
 
 use std::fs;
-use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::cargo_bin("shipshape")
-        .expect("binary is built")
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("shipshape runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into(),
-        stderr: String::from_utf8_lossy(&output.stderr).into(),
-    }
-}
-
-fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for (name, contents) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
-    }
-    dir
-}
+use common::{run, shipshape, workspace};
 
 /// A service that `restart-policy` fixes (safe) and nothing else touches.
 const NEEDS_RESTART: &str = "# the app\nservices:\n  app:\n    image: acme/app:1.2.3  # pinned\n";
@@ -57,7 +27,7 @@ fn args<'a>(command: &'a str, owned: &'a [String]) -> Vec<&'a str> {
 
 #[test]
 fn fix_prints_a_diff_and_changes_nothing() {
-    let dir = workspace(&[("compose.yaml", NEEDS_RESTART)]);
+    let dir = workspace(&[("compose.yaml", NEEDS_RESTART.as_bytes())]);
     let owned = restart_only(&[]);
     let r = run(dir.path(), &args("fix", &owned));
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -83,14 +53,14 @@ fn fix_prints_a_diff_and_changes_nothing() {
 
 #[test]
 fn fix_check_exits_1_when_there_is_something_to_change() {
-    let dir = workspace(&[("compose.yaml", NEEDS_RESTART)]);
+    let dir = workspace(&[("compose.yaml", NEEDS_RESTART.as_bytes())]);
     let owned = restart_only(&["--check"]);
     assert_eq!(run(dir.path(), &args("fix", &owned)).code, 1);
 }
 
 #[test]
 fn write_twice_changes_nothing_the_second_time() {
-    let dir = workspace(&[("compose.yaml", NEEDS_RESTART)]);
+    let dir = workspace(&[("compose.yaml", NEEDS_RESTART.as_bytes())]);
     let owned = restart_only(&["--write"]);
     let first = run(dir.path(), &args("fix", &owned));
     assert_eq!(first.code, 0, "{}", first.stderr);
@@ -148,7 +118,7 @@ fn five_hundred_files_with_one_broken_are_all_fixed_but_it() {
 #[test]
 fn inline_suppression_on_a_service_silences_it() {
     let text = "services:\n  app:  # shipshape: ignore[restart-policy] supervised by systemd\n    image: acme/app:1.2.3\n";
-    let dir = workspace(&[("compose.yaml", text)]);
+    let dir = workspace(&[("compose.yaml", text.as_bytes())]);
     let r = run(
         dir.path(),
         &[
@@ -179,9 +149,9 @@ fn config_ignores_need_a_reason_and_apply_by_file_and_rule() {
     let config =
         "ignores:\n  - file: \"legacy/**\"\n    rule: restart-policy\n    reason: retired in Q3\n";
     let dir = workspace(&[
-        ("shipshape.yaml", config),
-        ("legacy/compose.yaml", NEEDS_RESTART),
-        ("app/compose.yaml", NEEDS_RESTART),
+        ("shipshape.yaml", config.as_bytes()),
+        ("legacy/compose.yaml", NEEDS_RESTART.as_bytes()),
+        ("app/compose.yaml", NEEDS_RESTART.as_bytes()),
     ]);
     let r = run(
         dir.path(),
@@ -207,8 +177,8 @@ fn config_ignores_need_a_reason_and_apply_by_file_and_rule() {
         ]
     );
     let missing_reason = workspace(&[
-        ("shipshape.yaml", "ignores:\n  - rule: restart-policy\n"),
-        ("compose.yaml", NEEDS_RESTART),
+        ("shipshape.yaml", b"ignores:\n  - rule: restart-policy\n"),
+        ("compose.yaml", NEEDS_RESTART.as_bytes()),
     ]);
     let r = run(missing_reason.path(), &["check"]);
     assert_eq!(r.code, 2);
@@ -218,9 +188,7 @@ fn config_ignores_need_a_reason_and_apply_by_file_and_rule() {
 #[test]
 fn stdin_fix_writes_the_fixed_text_to_stdout() {
     let dir = workspace(&[]);
-    let output = Command::cargo_bin("shipshape")
-        .unwrap()
-        .current_dir(dir.path())
+    let output = shipshape(dir.path())
         .args([
             "fix",
             "--no-config",
@@ -241,39 +209,12 @@ fn stdin_fix_writes_the_fixed_text_to_stdout() {
 
 #[cfg(unix)]
 mod failing_writes {
-    use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::process::CommandExt;
-
     use super::*;
-
-    fn is_root() -> bool {
-        fs::metadata("/proc/self")
-            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-            .unwrap_or(false)
-    }
-
-    /// Root ignores file modes; run the binary as `nobody` then so modes bite.
-    fn unprivileged(dir: &Path, args: &[&str]) -> Run {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("shipshape"));
-        cmd.current_dir(dir).env("NO_COLOR", "1").args(args);
-        if is_root() {
-            cmd.uid(65534).gid(65534);
-        }
-        let output = cmd.output().expect("shipshape runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into(),
-            stderr: String::from_utf8_lossy(&output.stderr).into(),
-        }
-    }
-
-    fn set_mode(path: &Path, mode: u32) {
-        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
-    }
+    use common::{set_mode, unprivileged};
 
     #[test]
     fn permission_denied_on_write_keeps_the_file() {
-        let dir = workspace(&[("compose.yaml", NEEDS_RESTART)]);
+        let dir = workspace(&[("compose.yaml", NEEDS_RESTART.as_bytes())]);
         set_mode(dir.path(), 0o755);
         set_mode(&dir.path().join("compose.yaml"), 0o444);
         // The directory is writable by its owner only; nobody cannot create the temp file.
@@ -295,8 +236,8 @@ mod failing_writes {
     #[test]
     fn read_only_directory_is_reported_and_nothing_is_written() {
         let dir = workspace(&[
-            ("ro/compose.yaml", NEEDS_RESTART),
-            ("rw/compose.yaml", NEEDS_RESTART),
+            ("ro/compose.yaml", NEEDS_RESTART.as_bytes()),
+            ("rw/compose.yaml", NEEDS_RESTART.as_bytes()),
         ]);
         for d in ["", "ro", "rw"] {
             set_mode(&dir.path().join(d), 0o777);

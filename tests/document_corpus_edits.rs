@@ -11,7 +11,7 @@ mod document_support;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use serde::Deserialize;
+use document_support::{Change, bare_lf, load_all};
 use shipshape::document::{Document, Edit, EditError, EditOptions, Path, Value};
 use yaml_serde::Value as Y;
 
@@ -24,13 +24,6 @@ struct Case {
     region: Option<Range<usize>>,
 }
 
-/// The intended change, applied to `yaml_serde` values by this test.
-enum Change {
-    Set(Vec<String>, Y),
-    Append(Vec<String>, Y),
-    Remove(Vec<String>),
-}
-
 #[derive(Default)]
 struct Tally {
     attempted: usize,
@@ -38,54 +31,6 @@ struct Tally {
     refused: BTreeMap<String, usize>,
     verify_refusals: usize,
     wrong: Vec<String>,
-}
-
-fn load_all(text: &str) -> Result<Vec<Y>, String> {
-    yaml_serde::Deserializer::from_str(text)
-        .map(Y::deserialize)
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())
-}
-
-fn key(k: &str) -> Y {
-    Y::String(k.to_string())
-}
-
-/// Applies `change` to `root`; `None` when the change makes no sense on this value (the engine
-/// must then refuse).
-fn apply_change(root: &mut Y, change: &Change) -> Option<()> {
-    match change {
-        Change::Set(path, value) => {
-            let mut node = root;
-            for k in path {
-                if node.is_null() {
-                    *node = Y::Mapping(Default::default());
-                }
-                let map = node.as_mapping_mut()?;
-                if !map.contains_key(k.as_str()) {
-                    map.insert(key(k), Y::Null);
-                }
-                node = map.get_mut(k.as_str())?;
-            }
-            *node = value.clone();
-        }
-        Change::Append(path, value) => {
-            let node = walk(root, path)?;
-            node.as_sequence_mut()?.push(value.clone());
-        }
-        Change::Remove(path) => {
-            let (last, parent) = path.split_last()?;
-            walk(root, parent)?
-                .as_mapping_mut()?
-                .shift_remove(last.as_str())?;
-        }
-    }
-    Some(())
-}
-
-fn walk<'v>(root: &'v mut Y, path: &[String]) -> Option<&'v mut Y> {
-    path.iter()
-        .try_fold(root, |node, k| node.as_mapping_mut()?.get_mut(k.as_str()))
 }
 
 fn path_of(keys: &[&str]) -> Path {
@@ -268,13 +213,6 @@ fn only_region_changed(old: &str, new: &str, region: Option<&Range<usize>>) -> b
         && new.as_bytes().ends_with(&old.as_bytes()[region.end..])
 }
 
-fn bare_lf(text: &str) -> usize {
-    let b = text.as_bytes();
-    (0..b.len())
-        .filter(|&i| b[i] == b'\n' && (i == 0 || b[i - 1] != b'\r'))
-        .count()
-}
-
 /// Why `new` is not the intended output, if it is not.
 fn judge(old: &str, original: &[Y], case: &Case, new: &str, crlf: bool) -> Option<String> {
     let got = match load_all(new) {
@@ -282,7 +220,7 @@ fn judge(old: &str, original: &[Y], case: &Case, new: &str, crlf: bool) -> Optio
         Err(e) => return Some(format!("the output does not load: {e}")),
     };
     let mut want = original.to_vec();
-    if apply_change(&mut want[0], &case.change).is_none() {
+    if case.change.apply(&mut want[0]).is_none() {
         return Some("the engine applied an edit that makes no sense on this value".into());
     }
     if got != want {
@@ -445,4 +383,78 @@ fn corpus_edits_lf() {
 #[test]
 fn corpus_edits_crlf() {
     check(&run(true));
+}
+
+/// Inserting a key into the root mapping of every valid YAML-test-suite case exercises the
+/// planner on exotic syntax: the result must be exact or refused, never wrong.
+#[test]
+fn yaml_test_suite_root_inserts_are_exact_or_refused() {
+    let (mut attempted, mut ok, mut refused) = (0, 0, BTreeMap::<String, usize>::new());
+    let mut wrong = Vec::new();
+    let mut verify_failures = Vec::new();
+    for case in document_support::suite_cases() {
+        let Ok(text) = String::from_utf8(case.input.clone()) else {
+            continue;
+        };
+        let (Ok(doc), Ok(original)) = (Document::parse(&text), load_all(&text)) else {
+            continue;
+        };
+        if case.is_error || !doc.root().is_some_and(|r| r.is_mapping()) {
+            continue;
+        }
+        let Some(Y::Mapping(root)) = original.first() else {
+            continue;
+        };
+        if root.keys().any(|k| !matches!(k, Y::String(_))) {
+            // Non-string keys: the test's own expected value would need key conversion.
+            continue;
+        }
+        attempted += 1;
+        let case_edit = Case {
+            label: "insert x-shipshape",
+            edit: Edit::Set {
+                path: path_of(&["x-shipshape"]),
+                value: Value::str("yes"),
+            },
+            change: Change::Set(strings(&["x-shipshape"]), Y::String("yes".into())),
+            region: None,
+        };
+        match doc.apply(
+            std::slice::from_ref(&case_edit.edit),
+            &EditOptions::default(),
+        ) {
+            Ok(new) => match judge(&text, &original, &case_edit, &new, false) {
+                None => ok += 1,
+                Some(why) => wrong.push(format!("{}: {why}\n{new}", case.id)),
+            },
+            Err(e) => {
+                if std::env::var_os("SHIPSHAPE_HARNESS_VERBOSE").is_some() {
+                    eprintln!("== {}: {e}\n{text}", case.id);
+                }
+                let (verify, group) = reason_group(&e);
+                if verify {
+                    verify_failures.push(case.id.clone());
+                }
+                *refused.entry(group).or_default() += 1;
+            }
+        }
+    }
+    println!("yaml-test-suite root inserts: {attempted} attempted, {ok} ok, refused: {refused:#?}");
+    assert!(
+        attempted > 100,
+        "only {attempted} cases with a root mapping"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} wrong outputs:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    // Known planner gap, caught by verification: a literal block whose last line is spaces
+    // beyond the indentation, at the very end of a file without a final newline.
+    assert_eq!(
+        verify_failures,
+        ["L24T/01"],
+        "verification refusals are planner bugs"
+    );
 }

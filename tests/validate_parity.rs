@@ -260,6 +260,135 @@ fn verdicts_match_docker_compose() {
     );
 }
 
+/// Multi-file projects of the corpus, merged as `docker compose -f A -f B` merges them:
+/// (directory relative to the corpus, files in order).
+fn multi_file_projects(corpus: &Path) -> Vec<(PathBuf, Vec<String>)> {
+    let mut projects: Vec<(PathBuf, Vec<String>)> = [
+        (
+            "appwrite__appwrite",
+            &["docker-compose.yml", "docker-compose.override.yml"][..],
+        ),
+        (
+            "netbox-community__netbox-docker",
+            &[
+                "docker-compose.yml",
+                "docker-compose.test.yml",
+                "docker-compose.test.override.yml",
+            ],
+        ),
+        (
+            "kubernetes__kompose/script/test/fixtures/multiple-files",
+            &["first.yaml", "second.yaml"],
+        ),
+        (
+            "kubernetes__kompose/script/test/fixtures/unused/merge-multiple-compose",
+            &["base.yml", "dev.yml"],
+        ),
+        (
+            "kubernetes__kompose/script/test/fixtures/unused/merge-multiple-compose",
+            &["base.yml", "compose-new-service-prob.yml"],
+        ),
+        (
+            "kubernetes__kompose/script/test/fixtures/unused/merge-multiple-compose",
+            &["compose-port-base.yml", "compose-port-prod.yml"],
+        ),
+        (
+            "kubernetes__kompose/script/test/fixtures/unused/merge-multiple-compose",
+            &[
+                "other-toplevel-base.yml",
+                "other-toplevel-dev.yml",
+                "other-toplevel-ext.yml",
+            ],
+        ),
+        (
+            "kubernetes__kompose/script/test/fixtures/unused/merge-multiple-compose",
+            &[
+                "service-merge-concat-base.yml",
+                "service-merge-concat-override.yml",
+            ],
+        ),
+    ]
+    .iter()
+    .map(|(dir, files)| {
+        (
+            corpus.join(dir),
+            files.iter().map(|f| f.to_string()).collect(),
+        )
+    })
+    .collect();
+    // nginx-proxy's test suite: the base file, the test's base override if any, the test file.
+    let tests = corpus.join("nginx-proxy__nginx-proxy/test");
+    let mut test_files = Vec::new();
+    corpus_files(&tests, &mut test_files);
+    test_files.sort();
+    for file in test_files {
+        let Ok(relative) = file.strip_prefix(&tests) else {
+            continue;
+        };
+        let name = relative.to_string_lossy().into_owned();
+        if relative.components().count() != 2 || !name.contains("/test_") {
+            continue;
+        }
+        let mut files = vec!["compose.base.yml".to_string()];
+        let base_override = relative
+            .parent()
+            .map(|d| d.join("compose.base.override.yml"));
+        if let Some(o) = base_override.filter(|o| tests.join(o).is_file()) {
+            files.push(o.to_string_lossy().into_owned());
+        }
+        files.push(name);
+        projects.push((tests.clone(), files));
+    }
+    projects
+}
+
+#[test]
+#[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
+fn multi_file_verdicts_match_docker_compose() {
+    let bin = compose_bin();
+    let corpus = shared_dir().join("corpus");
+    let projects = multi_file_projects(&corpus);
+    assert!(
+        projects.len() > 50,
+        "corpus not found under {}",
+        corpus.display()
+    );
+    let divergences: Vec<String> = projects
+        .par_iter()
+        .filter_map(|(dir, files)| {
+            let with_files = |mut command: Command| {
+                command.current_dir(dir);
+                for file in files {
+                    command.arg("-f").arg(file);
+                }
+                command
+            };
+            let anchor = dir.join(&files[0]);
+            let compose = with_files(in_empty_env(&bin, &anchor)).args(["config", "--quiet"]).output().expect("docker compose runs");
+            let mut ours = in_empty_env(Path::new(env!("CARGO_BIN_EXE_shipshape")), &anchor);
+            ours.args(["validate", "--no-config", "-q"]);
+            let ours = with_files(ours).output().expect("shipshape runs");
+            (compose.status.success() != ours.status.success()).then(|| {
+                format!(
+                    "{} -f {}: compose says {}, shipshape says {}\n    compose: {}\n    shipshape: {}",
+                    dir.display(),
+                    files.join(" -f "),
+                    verdict(compose.status.success()),
+                    verdict(ours.status.success()),
+                    String::from_utf8_lossy(&compose.stderr).trim(),
+                    String::from_utf8_lossy(&ours.stdout).trim()
+                )
+            })
+        })
+        .collect();
+    println!(
+        "multi-file parity: {} projects, {} disagree",
+        projects.len(),
+        divergences.len()
+    );
+    assert!(divergences.is_empty(), "{}", divergences.join("\n"));
+}
+
 fn verdict(valid: bool) -> &'static str {
     if valid { "valid" } else { "invalid" }
 }

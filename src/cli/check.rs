@@ -173,6 +173,15 @@ pub fn run_validate(args: &ValidateArgs) -> u8 {
         &prepared.options.validate_options,
     );
     for finding in findings {
+        // Findings in an included or extended file get a report of their own.
+        if !reports.iter().any(|r| r.path == finding.file) {
+            reports.push(FileReport {
+                path: finding.file.clone(),
+                source: prepared.sources.get(&finding.file),
+                findings: Vec::new(),
+                error: None,
+            });
+        }
         if let Some(report) = reports.iter_mut().find(|r| r.path == finding.file) {
             let source = report.source.clone();
             let mut finding = finding;

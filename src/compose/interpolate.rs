@@ -115,7 +115,7 @@ pub fn interpolate(
     files: &Files,
     problems: &mut Vec<Problem>,
 ) {
-    let mut path = Vec::new();
+    let mut path = AttrPath::default();
     let mut walker = Walker {
         env,
         interpolate,
@@ -133,7 +133,7 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn walk(&mut self, node: &mut Node, path: &mut Vec<String>) {
+    fn walk(&mut self, node: &mut Node, path: &mut AttrPath) {
         match &mut node.value {
             Value::Str(text) if self.interpolate && template::has_variables(text) => {
                 if let Some(value) = self.substitute(text, &node.origin, path) {
@@ -142,7 +142,7 @@ impl Walker<'_> {
             }
             Value::Seq(items) => {
                 for (i, item) in items.iter_mut().enumerate() {
-                    path.push(i.to_string());
+                    path.push_index(i);
                     self.walk(item, path);
                     path.pop();
                 }
@@ -150,7 +150,7 @@ impl Walker<'_> {
             }
             Value::Map(entries) => {
                 for (key, entry) in entries.iter_mut() {
-                    path.push(key.clone());
+                    path.push(key);
                     self.walk(&mut entry.node, path);
                     path.pop();
                 }
@@ -163,7 +163,7 @@ impl Walker<'_> {
         }
     }
 
-    fn substitute(&mut self, text: &str, origin: &Origin, path: &[String]) -> Option<String> {
+    fn substitute(&mut self, text: &str, origin: &Origin, path: &AttrPath) -> Option<String> {
         match template::substitute(text, self.env) {
             Ok(done) => {
                 for (name, _) in &done.unset {
@@ -190,14 +190,14 @@ impl Walker<'_> {
                     at,
                     format!(
                         "{}: required variable \"{name}\" is missing a value{reason}",
-                        path.join(".")
+                        path.display()
                     ),
                 ));
                 None
             }
             Err(TemplateError::Invalid { text: bad, .. }) => {
                 let at = self.files.narrow(origin, &bad);
-                self.problems.push(Problem::error("interpolation", at, format!("{}: invalid interpolation format \"{bad}\" (use ${{VAR}}, or $$ for a literal $)", path.join("."))));
+                self.problems.push(Problem::error("interpolation", at, format!("{}: invalid interpolation format \"{bad}\" (use ${{VAR}}, or $$ for a literal $)", path.display())));
                 None
             }
         }
@@ -213,7 +213,7 @@ impl Walker<'_> {
         self.files.narrow(origin, &format!("${name}"))
     }
 
-    fn cast(&mut self, node: &mut Node, path: &[String]) {
+    fn cast(&mut self, node: &mut Node, path: &AttrPath) {
         let Value::Str(text) = &node.value else {
             return;
         };
@@ -235,7 +235,7 @@ impl Walker<'_> {
         match cast_value {
             Ok(value) => node.value = value,
             Err(expected) => {
-                let message = format!("{}: \"{text}\" is not {expected}", path.join("."));
+                let message = format!("{}: \"{text}\" is not {expected}", path.display());
                 self.problems
                     .push(Problem::error("schema", node.origin.clone(), message));
             }
@@ -243,14 +243,76 @@ impl Walker<'_> {
     }
 }
 
-fn cast_for(path: &[String]) -> Option<Cast> {
+fn cast_for(path: &AttrPath) -> Option<Cast> {
+    // Runs for every string of every file: collect the segments once, reject most paths
+    // on their depth and first segment before trying the patterns.
+    const MAX_DEPTH: usize = 6;
+    let depth = path.depth();
+    if !(2..=MAX_DEPTH).contains(&depth) {
+        return None;
+    }
+    let mut segments = [""; MAX_DEPTH];
+    for (slot, segment) in segments.iter_mut().zip(path.segments()) {
+        *slot = segment;
+    }
+    let segments = &segments[..depth];
+    if !matches!(
+        segments[0],
+        "services" | "networks" | "volumes" | "secrets" | "configs"
+    ) {
+        return None;
+    }
     CASTS
         .iter()
         .find(|(pattern, _)| {
-            pattern.len() == path.len()
-                && pattern.iter().zip(path).all(|(p, s)| *p == "*" || p == s)
+            pattern.len() == depth
+                && pattern
+                    .iter()
+                    .zip(segments)
+                    .all(|(p, s)| *p == "*" || p == s)
         })
         .map(|(_, cast)| *cast)
+}
+
+/// The attribute path being walked, kept in one buffer: pushing a segment per node must not
+/// allocate (interpolation visits every node of every file).
+#[derive(Default)]
+struct AttrPath {
+    /// Segments, each followed by a NUL (keys may contain dots).
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl AttrPath {
+    fn push(&mut self, segment: &str) {
+        self.text.push_str(segment);
+        self.text.push('\0');
+        self.ends.push(self.text.len());
+    }
+
+    fn push_index(&mut self, index: usize) {
+        use std::fmt::Write;
+        let _ = write!(self.text, "{index}\0");
+        self.ends.push(self.text.len());
+    }
+
+    fn pop(&mut self) {
+        self.ends.pop();
+        self.text.truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
+    fn depth(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn segments(&self) -> impl Iterator<Item = &str> {
+        self.text.split_terminator('\0')
+    }
+
+    /// `services.web.ports.0`
+    fn display(&self) -> String {
+        self.segments().collect::<Vec<_>>().join(".")
+    }
 }
 
 /// Booleans as Compose's caster reads them.

@@ -201,7 +201,11 @@ impl Loader {
     }
 
     fn mapping(&mut self, node: NodeRef<'_>, depth: usize) -> IndexMap<String, Entry> {
-        let mut entries: IndexMap<String, Entry> = IndexMap::new();
+        let count = match node.kind() {
+            NodeKind::Mapping { entries, .. } => entries.len(),
+            _ => 0,
+        };
+        let mut entries: IndexMap<String, Entry> = IndexMap::with_capacity(count);
         let mut merged: Vec<IndexMap<String, Entry>> = Vec::new();
         for (key, value) in node.entries() {
             let Some(name) = key_text(&key) else {
@@ -297,12 +301,28 @@ fn scalar(value: &str, style: Style, tag: Option<&str>) -> Value {
     Value::Str(value.to_string())
 }
 
+/// Whether `text` could be a number at all (most scalars are words: skip them cheaply).
+fn numeric_start(text: &str) -> bool {
+    text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'))
+}
+
+fn without_underscores(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('_') {
+        std::borrow::Cow::Owned(text.replace('_', ""))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 fn int(text: &str) -> Option<i64> {
-    let plain = text.replace('_', "");
+    if !numeric_start(text) {
+        return None;
+    }
+    let plain = without_underscores(text);
     let (negative, digits) = match plain.as_bytes().first()? {
         b'-' => (true, &plain[1..]),
         b'+' => (false, &plain[1..]),
-        _ => (false, plain.as_str()),
+        _ => (false, &*plain),
     };
     let (radix, body) = if let Some(rest) = digits.strip_prefix("0x") {
         (16, rest)
@@ -321,7 +341,10 @@ fn int(text: &str) -> Option<i64> {
 }
 
 fn float(text: &str) -> Option<f64> {
-    let plain = text.replace('_', "");
+    if !numeric_start(text) {
+        return None;
+    }
+    let plain = without_underscores(text);
     let body = plain.strip_prefix(['-', '+']).unwrap_or(&plain);
     let mut parts = body.splitn(2, ['e', 'E']);
     let mantissa = parts.next()?;

@@ -111,33 +111,33 @@ fn merge_maps(base: Node, over: Node, path: &[&str]) -> Node {
 
 /// Removes merge tags (and `!reset` entries) from a value that has nothing to merge with.
 pub fn strip_tags(mut node: Node) -> Node {
-    node.tag = None;
-    node.value = match node.value {
-        Value::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .filter(|(_, e)| e.node.tag != Some(MergeTag::Reset))
-                .map(|(k, e)| {
-                    (
-                        k,
-                        Entry {
-                            key: e.key,
-                            node: strip_tags(e.node),
-                        },
-                    )
-                })
-                .collect(),
-        ),
-        Value::Seq(items) => Value::Seq(
-            items
-                .into_iter()
-                .filter(|n| n.tag != Some(MergeTag::Reset))
-                .map(strip_tags)
-                .collect(),
-        ),
-        other => other,
-    };
+    clear_tags(&mut node);
     node
+}
+
+fn clear_tags(node: &mut Node) {
+    node.tag = None;
+    match &mut node.value {
+        Value::Map(entries) => {
+            entries.retain(|_, e| e.node.tag != Some(MergeTag::Reset));
+            entries.values_mut().for_each(|e| clear_tags(&mut e.node));
+        }
+        Value::Seq(items) => {
+            items.retain(|n| n.tag != Some(MergeTag::Reset));
+            items.iter_mut().for_each(clear_tags);
+        }
+        _ => {}
+    }
+}
+
+/// Whether any node holds `!reset` or `!override`.
+pub fn has_merge_tags(node: &Node) -> bool {
+    node.tag.is_some()
+        || match &node.value {
+            Value::Map(entries) => entries.values().any(|e| has_merge_tags(&e.node)),
+            Value::Seq(items) => items.iter().any(has_merge_tags),
+            _ => false,
+        }
 }
 
 /// `["A=1", "B"]` as `{A: "1", B: null}`; mappings unchanged.
@@ -220,5 +220,76 @@ fn build_map(node: Node) -> Node {
             Node::new(Value::Map(map), origin)
         }
         _ => node,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::load::load;
+    use crate::document::Document;
+
+    fn tree(text: &str, file: usize) -> Node {
+        let doc = Document::parse(text).expect("test YAML parses");
+        load(&doc, file).0.expect("a document")
+    }
+
+    fn merged(base: &str, over: &str) -> serde_json::Value {
+        merge(tree(base, 0), tree(over, 1), &[]).to_json()
+    }
+
+    #[test]
+    fn mappings_merge_and_scalars_are_replaced() {
+        let out = merged(
+            "services: {web: {image: a, restart: always}}",
+            "services: {web: {image: b}}",
+        );
+        assert_eq!(
+            out["services"]["web"],
+            serde_json::json!({"image": "b", "restart": "always"})
+        );
+    }
+
+    #[test]
+    fn lists_append_and_commands_replace() {
+        let out = merged(
+            "services: {web: {ports: ['80:80'], command: [a, b]}}",
+            "services: {web: {ports: ['443:443'], command: [c]}}",
+        );
+        assert_eq!(
+            out["services"]["web"]["ports"],
+            serde_json::json!(["80:80", "443:443"])
+        );
+        assert_eq!(out["services"]["web"]["command"], serde_json::json!(["c"]));
+    }
+
+    #[test]
+    fn environment_list_and_mapping_merge_by_key() {
+        let out = merged(
+            "services: {web: {environment: [A=1, B=2]}}",
+            "services: {web: {environment: {B: 3}}}",
+        );
+        assert_eq!(
+            out["services"]["web"]["environment"],
+            serde_json::json!({"A": "1", "B": 3})
+        );
+    }
+
+    #[test]
+    fn reset_removes_and_override_replaces() {
+        let out = merged(
+            "services: {web: {ports: ['80:80'], networks: [a]}}",
+            "services: {web: {ports: !reset [], networks: !override [b]}}",
+        );
+        assert_eq!(out["services"]["web"].get("ports"), None);
+        assert_eq!(out["services"]["web"]["networks"], serde_json::json!(["b"]));
+    }
+
+    #[test]
+    fn merged_values_keep_the_file_they_came_from() {
+        let node = merge(tree("a: {b: 1}", 0), tree("a: {c: 2}", 1), &[]);
+        let a = node.get("a").expect("a");
+        assert_eq!(a.get("b").map(|n| n.origin.file), Some(0));
+        assert_eq!(a.get("c").map(|n| n.origin.file), Some(1));
     }
 }

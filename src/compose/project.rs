@@ -9,12 +9,13 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::env::{self, Variables};
 use super::files::Files;
 use super::interpolate::interpolate;
 use super::load::load;
-use super::merge::{merge, strip_tags};
+use super::merge::{has_merge_tags, merge, strip_tags};
 use super::problem::Problem;
 use super::tree::{FileId, Node, Origin, Value};
 use crate::source::{SourceCache, SourceError};
@@ -35,9 +36,10 @@ pub struct LoadOptions {
 pub struct Project {
     pub files: Files,
     /// What Compose sees after merging every file (None when nothing could be loaded).
-    pub model: Option<Node>,
+    pub model: Option<Arc<Node>>,
     /// Each file's tree after interpolation and `extends`, in load order, for the schema.
-    pub file_trees: Vec<(FileId, Node)>,
+    /// (`!reset`/`!override` already applied: they only matter when merging.)
+    pub file_trees: Vec<(FileId, Arc<Node>)>,
     pub problems: Vec<Problem>,
     /// The directory relative paths written in each file resolve against.
     pub base_dirs: HashMap<FileId, PathBuf>,
@@ -68,7 +70,9 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
     let Some(first) = paths.first() else {
         return loader.project;
     };
-    let project_dir = absolute(first)
+    // Kept as written (relative stays relative) so that findings in included files carry
+    // the same path as when the file is named on the command line.
+    let project_dir = normalize(first)
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
@@ -97,20 +101,30 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
                 .collect()
         })
         .unwrap_or_default();
-    let mut model: Option<Node> = None;
+    let mut trees: Vec<Arc<Node>> = Vec::new();
     for path in paths {
-        let Some(tree) =
-            loader.load_file(path, None, &project_dir, &vars, &mut vec![absolute(path)])
-        else {
-            continue;
-        };
-        model = Some(match model {
-            None => strip_tags(tree),
-            Some(base) => merge(base, tree, &[]),
-        });
+        let chain = &mut vec![absolute(path)];
+        trees.extend(loader.load_file(path, None, &project_dir, &vars, chain));
     }
-    loader.project.model = model;
+    loader.project.model = merge_all(trees);
     loader.project
+}
+
+/// Merges trees in order. A lone tree without merge tags is shared, not copied: that is
+/// the common case (one file) and copying it would dominate the cost of validation.
+fn merge_all(trees: Vec<Arc<Node>>) -> Option<Arc<Node>> {
+    let mut trees = trees.into_iter();
+    let first = trees.next()?;
+    let mut model = if has_merge_tags(&first) {
+        Arc::new(strip_tags(Arc::unwrap_or_clone(first)))
+    } else {
+        first
+    };
+    for tree in trees {
+        let base = Arc::unwrap_or_clone(model);
+        model = Arc::new(merge(base, Arc::unwrap_or_clone(tree), &[]));
+    }
+    Some(model)
 }
 
 struct Loader<'a> {
@@ -131,7 +145,7 @@ impl Loader<'_> {
         base_dir: &Path,
         vars: &Variables,
         chain: &mut Vec<PathBuf>,
-    ) -> Option<Node> {
+    ) -> Option<Arc<Node>> {
         let (file, tree) = self.read_tree(path, named_at, vars)?;
         self.project
             .base_dirs
@@ -139,8 +153,14 @@ impl Loader<'_> {
             .or_insert_with(|| base_dir.to_path_buf());
         let mut tree = tree;
         self.resolve_extends(&mut tree, file, vars);
-        self.resolve_includes(&mut tree, file, base_dir, chain);
-        self.project.file_trees.push((file, tree.clone()));
+        self.resolve_includes(&mut tree, base_dir, chain);
+        let tree = Arc::new(tree);
+        let for_schema = if has_merge_tags(&tree) {
+            Arc::new(strip_tags((*tree).clone()))
+        } else {
+            tree.clone()
+        };
+        self.project.file_trees.push((file, for_schema));
         Some(tree)
     }
 
@@ -213,7 +233,14 @@ impl Loader<'_> {
         let Some(services) = tree.get("services").and_then(Node::as_map) else {
             return;
         };
-        let names: Vec<String> = services.keys().cloned().collect();
+        let names: Vec<String> = services
+            .iter()
+            .filter(|(_, e)| e.node.get("extends").is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
+        if names.is_empty() {
+            return;
+        }
         let own = tree.clone();
         for name in names {
             let mut seen = vec![(file, name.clone())];
@@ -332,13 +359,7 @@ impl Loader<'_> {
     }
 
     /// Loads each `include` entry as a project and adds its resources to `tree`.
-    fn resolve_includes(
-        &mut self,
-        tree: &mut Node,
-        file: FileId,
-        base_dir: &Path,
-        chain: &mut Vec<PathBuf>,
-    ) {
+    fn resolve_includes(&mut self, tree: &mut Node, base_dir: &Path, chain: &mut Vec<PathBuf>) {
         let Some(includes) = tree
             .get("include")
             .and_then(Node::as_seq)
@@ -361,7 +382,7 @@ impl Loader<'_> {
                 ));
                 continue;
             }
-            if let Some((p, at)) = paths.iter().find(|(p, _)| chain.contains(p)) {
+            if let Some((p, at)) = paths.iter().find(|(p, _)| chain.contains(&absolute(p))) {
                 self.project.problems.push(Problem::error(
                     "include",
                     at.clone(),
@@ -389,25 +410,20 @@ impl Loader<'_> {
                         continue;
                     }
                 };
-            let mut included: Option<Node> = None;
+            let mut loaded = Vec::new();
             for (path, at) in &paths {
-                chain.push(path.clone());
-                let loaded = self.load_file(path, Some(at), &project_dir, &vars, chain);
+                chain.push(absolute(path));
+                loaded.extend(self.load_file(path, Some(at), &project_dir, &vars, chain));
                 chain.pop();
-                let Some(loaded) = loaded else { continue };
-                included = Some(match included {
-                    None => strip_tags(loaded),
-                    Some(base) => merge(base, loaded, &[]),
-                });
             }
-            if let Some(included) = included {
-                self.import(tree, included, &entry.origin, file);
+            if let Some(included) = merge_all(loaded) {
+                self.import(tree, Arc::unwrap_or_clone(included), &entry.origin);
             }
         }
     }
 
     /// Adds an included project's resources; a name defined on both sides is an error.
-    fn import(&mut self, tree: &mut Node, included: Node, at: &Origin, _file: FileId) {
+    fn import(&mut self, tree: &mut Node, included: Node, at: &Origin) {
         let Value::Map(resources) = included.value else {
             return;
         };
@@ -515,11 +531,36 @@ pub fn normalize(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             std::path::Component::CurDir => {}
+            // `..` cancels a normal segment; at the start of a relative path it stays.
             std::path::Component::ParentDir => {
-                out.pop();
+                let cancels = matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                );
+                if cancels {
+                    out.pop();
+                } else if !out.has_root() {
+                    out.push("..");
+                }
             }
             other => out.push(other),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_leading_parent_segments() {
+        assert_eq!(normalize(Path::new("a/./b/../c")), PathBuf::from("a/c"));
+        assert_eq!(
+            normalize(Path::new("../subdir")),
+            PathBuf::from("../subdir")
+        );
+        assert_eq!(normalize(Path::new("a/../../x")), PathBuf::from("../x"));
+        assert_eq!(normalize(Path::new("/../x")), PathBuf::from("/x"));
+    }
 }

@@ -3,7 +3,7 @@
 //! Every edit is planned against the original document; all planned splices are applied in
 //! one pass (sorted, overlaps rejected), then the result is verified (`verify.rs`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use super::error::EditError;
@@ -115,21 +115,26 @@ impl Document {
                 self.text.clone()
             }
             Err(_) => {
-                // Keep each edit that still verifies together with those kept before it.
-                let mut kept: Vec<Planned> = Vec::new();
-                let mut text = self.text.clone();
-                for p in planned.drain(..) {
-                    kept.push(p);
-                    match self.splice_and_verify(&kept) {
-                        Ok(new_text) => text = new_text,
-                        Err(error) => {
-                            let p = kept.pop().expect("just pushed");
-                            refused.extend(p.sources.iter().map(|&i| (i, error.clone())));
-                        }
+                // Some edits conflict or fail alone: keep the largest prefix-greedy set that
+                // verifies, splitting in halves so that k culprits cost O(k log n) checks.
+                let mut accepted = Vec::new();
+                let second = planned.split_off(planned.len() / 2);
+                self.accept_into(&mut accepted, std::mem::take(&mut planned), &mut refused);
+                self.accept_into(&mut accepted, second, &mut refused);
+                match self.splice_and_verify(&accepted) {
+                    Ok(text) => {
+                        planned = accepted;
+                        text
+                    }
+                    Err(error) => {
+                        refused.extend(
+                            accepted
+                                .iter()
+                                .flat_map(|p| p.sources.iter().map(|&i| (i, error.clone()))),
+                        );
+                        self.text.clone()
                     }
                 }
-                planned = kept;
-                text
             }
         };
         let mut applied: Vec<usize> = planned
@@ -145,16 +150,48 @@ impl Document {
         }
     }
 
+    /// Adds `batch` to `accepted` if together they verify; otherwise tries its halves in
+    /// order, and refuses single edits that cannot join.
+    fn accept_into(
+        &self,
+        accepted: &mut Vec<Planned>,
+        mut batch: Vec<Planned>,
+        refused: &mut Vec<(usize, EditError)>,
+    ) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut trial = accepted.clone();
+        trial.extend(batch.iter().cloned());
+        match self.splice_and_verify(&trial) {
+            Ok(_) => *accepted = trial,
+            Err(error) if batch.len() == 1 => {
+                refused.extend(batch[0].sources.iter().map(|&i| (i, error.clone())));
+            }
+            Err(_) => {
+                let second = batch.split_off(batch.len() / 2);
+                self.accept_into(accepted, batch, refused);
+                self.accept_into(accepted, second, refused);
+            }
+        }
+    }
+
     fn splice_and_verify(&self, planned: &[Planned]) -> Result<String, EditError> {
         if planned.is_empty() {
             return Ok(self.text.clone());
         }
-        // Inserts at the same offset land deepest first: a key added to `deploy` must come
-        // before a key added to the service that owns `deploy`, or it would nest under it.
-        let mut by_depth: Vec<&Planned> = planned.iter().collect();
-        by_depth.sort_by_key(|p| std::cmp::Reverse(p.edit.path().segments().len()));
-        let mut splices: Vec<&TextEdit> = by_depth.iter().flat_map(|p| p.splices.iter()).collect();
-        splices.sort_by_key(|s| (s.range.start, s.range.end));
+        // Insertions at the same offset: the one into the deeper collection goes first, so that
+        // an item appended to `ports` stays above a key inserted after `ports` in its service.
+        let mut keyed: Vec<(usize, &TextEdit)> = planned
+            .iter()
+            .flat_map(|p| {
+                p.splices
+                    .iter()
+                    .map(|s| (p.edit.path().segments().len(), s))
+            })
+            .collect();
+        keyed.sort_by_key(|(depth, s)| (s.range.start, s.range.end, std::cmp::Reverse(*depth)));
+        let splices: Vec<&TextEdit> = keyed.into_iter().map(|(_, s)| s).collect();
         let text = splice(&self.text, &splices)?;
         super::verify::verify(self, planned, &splices, &text)?;
         Ok(text)
@@ -200,17 +237,21 @@ impl<'d> Planner<'d> {
     fn plan_all(&self, edits: &[Edit]) -> (Vec<Planned>, Vec<(usize, EditError)>) {
         let mut refused = Vec::new();
         // Resolve `Set`, then merge inserts of the same new key so nested sets combine.
-        let mut resolved: Vec<(Vec<usize>, Edit)> = Vec::new();
-        let mut mergeable = HashMap::new();
+        let mut resolved = Resolved::default();
         for (i, edit) in edits.iter().enumerate() {
-            match self.resolve(edit) {
-                Ok(edit) => merge_into(&mut resolved, &mut mergeable, i, edit),
-                Err(e) => refused.push((i, e)),
+            if let Err(e) = self.resolve(edit).and_then(|edit| resolved.add(i, edit)) {
+                refused.push((i, e));
             }
         }
         let mut planned = Vec::new();
-        for (sources, edit) in resolved {
-            match self.plan(&edit) {
+        let mut footprints = Footprints::default();
+        for (sources, edit) in resolved.edits {
+            // Only edits that plan claim their subtree: a refused edit conflicts with nothing.
+            let outcome = self.plan(&edit).and_then(|(splices, also_at)| {
+                footprints.claim(&edit, self.footprint(&edit), sources[0])?;
+                Ok((splices, also_at))
+            });
+            match outcome {
                 Ok((splices, also_at)) => planned.push(Planned {
                     sources,
                     edit,
@@ -221,6 +262,23 @@ impl<'d> Planner<'d> {
             }
         }
         (planned, refused)
+    }
+
+    /// The subtree an edit rewrites: its path, or for a removal that empties its collection
+    /// (which then becomes `{}`/`[]`), the collection's path.
+    fn footprint(&self, edit: &Edit) -> Path {
+        let path = edit.path().clone();
+        let Edit::Remove { .. } = edit else {
+            return path;
+        };
+        let Some(parent) = path.parent() else {
+            return path;
+        };
+        let members = self
+            .doc
+            .lookup(&parent)
+            .map_or(0, |n| n.entries().count() + n.items().count());
+        if members == 1 { parent } else { path }
     }
 
     fn resolve(&self, edit: &Edit) -> Result<Edit, EditError> {
@@ -288,7 +346,8 @@ impl<'d> Planner<'d> {
             Edit::Append { value, .. } => self.append(node, path, value)?,
             Edit::Remove { .. } => self.remove(node, path)?,
             Edit::RenameKey { to, .. } => self.rename(node, path, to)?,
-            Edit::Set { .. } => unreachable!("resolved before planning"),
+            // `resolve` turned every `Set` into `Replace` or `Insert`.
+            Edit::Set { .. } => return Err(refuse(path, "internal error: unresolved set")),
         };
         Ok((splices, also_at))
     }
@@ -348,6 +407,20 @@ impl<'d> Planner<'d> {
         self.doc.column(offset)
     }
 
+    /// The column where a mapping entry starts: its key's anchor or tag (`&a key:`), or the
+    /// `?` of an explicit key, rather than the key's text.
+    fn key_column(&self, key: NodeRef<'d>) -> usize {
+        let start = key.raw().start;
+        let line_start = self.doc.lines.line_start(start);
+        let before = &self.text()[line_start..start];
+        let indent = before.len() - before.trim_start_matches([' ', '\t']).len();
+        if before[indent..].starts_with('?') {
+            indent
+        } else {
+            self.column(start)
+        }
+    }
+
     /// Offset of the line break ending the line that contains `offset` (or the text's end).
     fn line_end(&self, offset: usize) -> usize {
         let text = self.text();
@@ -390,13 +463,28 @@ impl<'d> Planner<'d> {
     }
 
     /// Offset just after the `:` that follows a key.
+    /// Offset just after the `:` that follows a key (over spaces and line breaks only:
+    /// an explicit `? key` may have no `:`); the key's end when there is none.
     fn colon_end(&self, key: NodeRef<'d>) -> usize {
         let from = key.span().end;
-        self.text()[from..].find(':').map_or(from, |i| from + i + 1)
+        let rest = &self.text()[from..];
+        let gap = rest.len() - rest.trim_start_matches([' ', '\t', '\r', '\n']).len();
+        if rest[gap..].starts_with(':') {
+            from + gap + 1
+        } else {
+            from
+        }
     }
 
+    /// Where an entry's text ends: after its value, or after the `:` of an empty value
+    /// (whose zero-width node the parser places at the key).
     fn entry_end(&self, key: NodeRef<'d>, value: NodeRef<'d>) -> usize {
-        key.span().end.max(value.span().end)
+        let end = key.span().end.max(value.span().end);
+        if value.span().is_empty() {
+            end.max(self.colon_end(key))
+        } else {
+            end
+        }
     }
 
     fn in_flow(&self, node: NodeRef<'d>) -> bool {
@@ -473,6 +561,9 @@ impl<'d> Planner<'d> {
                     text: format!(" {text}"),
                 }]);
             }
+            if let Some(edit) = self.block_to_key_line(node, key, &text) {
+                return Ok(vec![edit]);
+            }
             return Ok(vec![TextEdit {
                 range: node.span(),
                 text,
@@ -484,7 +575,7 @@ impl<'d> Planner<'d> {
         let col = self.column(node.span().start);
         let own_line =
             self.first_on_line(node.span().start) || node.parent().is_some_and(|p| p.is_sequence());
-        let deeper = key.is_none_or(|k| col > self.column(k.span().start));
+        let deeper = key.is_none_or(|k| col > self.key_column(k));
         if !node.is_flow() && !implicit_null && own_line && deeper && !node.is_null() {
             let block = render::block_at(text, col, fmt, None);
             return Ok(vec![TextEdit {
@@ -498,7 +589,7 @@ impl<'d> Planner<'d> {
                 text: render::flow(text, None),
             }]);
         };
-        let key_col = self.column(key.span().start);
+        let key_col = self.key_column(key);
         let start = self.colon_end(key);
         let end = if implicit_null {
             start
@@ -532,6 +623,18 @@ impl<'d> Planner<'d> {
         let style = self.sibling_style(node);
         match node.kind() {
             NodeKind::Mapping { flow, entries } => {
+                if *flow && entries.is_empty() {
+                    let entry = format!(
+                        "{}: {}",
+                        render::string(key, None, true),
+                        render::flow(value, style)
+                    );
+                    let pos = node.span().start + 1;
+                    return Ok(vec![TextEdit {
+                        range: pos..pos,
+                        text: entry,
+                    }]);
+                }
                 let anchor_entry = match after {
                     Some(after) => node
                         .entries()
@@ -566,7 +669,7 @@ impl<'d> Planner<'d> {
                     .next()
                     .map(|(k, _)| k)
                     .ok_or_else(|| refuse(path, "empty mapping"))?;
-                let col = self.column(first_key.span().start);
+                let col = self.key_column(first_key);
                 let line = format!(
                     "{}{}:{}",
                     " ".repeat(col),
@@ -586,7 +689,7 @@ impl<'d> Planner<'d> {
                         text: render::flow(&map, style),
                     }]);
                 }
-                let col = self.column(parent_key.span().start) + fmt.unit;
+                let col = self.key_column(parent_key) + fmt.unit;
                 let pos = self.line_end(self.colon_end(parent_key));
                 let text = format!(
                     "{}{}{}:{}",
@@ -664,7 +767,7 @@ impl<'d> Planner<'d> {
                         text: format!("[{}]", render::flow(value, style)),
                     }]);
                 }
-                let key_col = self.column(parent_key.span().start);
+                let key_col = self.key_column(parent_key);
                 let col = if fmt.indent_sequences {
                     key_col + fmt.unit
                 } else {
@@ -714,12 +817,10 @@ impl<'d> Planner<'d> {
                 })
                 .collect()
         };
-        let position = if parent.is_mapping() {
-            parent.entries().position(|(_, v)| v.id == node.id)
-        } else {
-            parent.items().position(|n| n.id == node.id)
+        let position = node.raw().slot;
+        if position >= members.len() {
+            return Err(not_found(path));
         }
-        .ok_or_else(|| not_found(path))?;
         let (start, end) = members[position];
         let empty = if parent.is_mapping() { "{}" } else { "[]" };
         if parent.is_flow() {
@@ -734,11 +835,7 @@ impl<'d> Planner<'d> {
             }]);
         }
         if members.len() == 1 {
-            let range = parent.span().start..self.line_end(parent.span().end);
-            return Ok(vec![TextEdit {
-                range,
-                text: empty.to_string(),
-            }]);
+            return Ok(vec![self.empty_in_place(parent, empty)]);
         }
         if self.first_on_line(start) {
             let line_start = self.doc.lines.line_start(start);
@@ -772,6 +869,70 @@ impl<'d> Planner<'d> {
         }])
     }
 
+    /// A block collection replaced by a one-line value moves onto its key's line
+    /// (`key: value`), keeping its anchor or tag (`key: &x {}`), unless a comment sits
+    /// between the two.
+    fn block_to_key_line(
+        &self,
+        node: NodeRef<'d>,
+        key: Option<NodeRef<'d>>,
+        text: &str,
+    ) -> Option<TextEdit> {
+        if node.is_flow() || !(node.is_mapping() || node.is_sequence()) {
+            return None;
+        }
+        let colon = self.colon_end(key?);
+        let content = node.span();
+        let gap = self.text().get(colon..content.start)?;
+        if gap.contains('#') {
+            return None;
+        }
+        let props = self
+            .text()
+            .get(node.raw().start.max(colon)..content.start)
+            .map_or("", str::trim);
+        let text = if props.is_empty() {
+            format!(" {text}")
+        } else {
+            format!(" {props} {text}")
+        };
+        Some(TextEdit {
+            range: colon..content.end,
+            text,
+        })
+    }
+
+    /// Removing the only member of a block collection leaves an empty flow collection: on the
+    /// key's line (`key: {}`) when only whitespace and properties separate them; otherwise
+    /// where the member was, indented deeper than the key.
+    fn empty_in_place(&self, parent: NodeRef<'d>, empty: &str) -> TextEdit {
+        let content = parent.span();
+        let end = self.line_end(content.end);
+        let Some(key) = parent.key_node() else {
+            return TextEdit {
+                range: content.start..end,
+                text: empty.to_string(),
+            };
+        };
+        if let Some(mut edit) = self.block_to_key_line(parent, Some(key), empty) {
+            // The removed member's trailing comment goes with it.
+            edit.range.end = end;
+            return edit;
+        }
+        let key_col = self.key_column(key);
+        let col = self.column(content.start);
+        let col = if col > key_col {
+            col
+        } else {
+            key_col + self.doc.format.unit
+        };
+        let line_start = self.doc.lines.line_start(content.start);
+        TextEdit {
+            range: line_start..end,
+            text: format!("{}{empty}", " ".repeat(col)),
+        }
+    }
+
     fn rename(&self, node: NodeRef<'d>, path: &Path, to: &str) -> Result<Vec<TextEdit>, EditError> {
         let key = node
             .key_node()
@@ -790,38 +951,118 @@ impl<'d> Planner<'d> {
     }
 }
 
-/// Adds `edit` to the resolved list, merging an insert of a key that another edit inserts too.
-/// `mergeable` indexes those inserts by (path, key), so that many edits stay linear.
-fn merge_into(
-    resolved: &mut Vec<(Vec<usize>, Edit)>,
-    mergeable: &mut HashMap<(Path, String), usize>,
-    source: usize,
-    edit: Edit,
-) {
-    if let Edit::Insert {
-        path,
-        key,
-        value: Value::Map(new_entries),
-        after: None,
-    } = &edit
-    {
+/// Subtrees claimed by the edits of a batch: an edit inside a subtree that another edit
+/// removes (or empties) conflicts with it; the later one is refused. Indexed by path (and
+/// every prefix of the touched paths) so that a batch of thousands of edits stays linear.
+#[derive(Default)]
+struct Footprints {
+    /// Removed subtree → the edit that removes it (prefix-free: nested removals conflict).
+    removed: std::collections::HashMap<Path, usize>,
+    /// Every prefix of a touched path → the first touched path under it and its edit.
+    touched: std::collections::HashMap<Path, (Path, usize)>,
+}
+
+impl Footprints {
+    fn claim(&mut self, edit: &Edit, footprint: Path, source: usize) -> Result<(), EditError> {
+        let conflict = |other: usize, with: &Path| {
+            refuse(
+                edit.path(),
+                format!(
+                    "conflicts with edit {} on {with} in the same batch",
+                    other + 1
+                ),
+            )
+        };
+        fn prefixes(path: &Path) -> impl Iterator<Item = Path> + '_ {
+            let segments = path.segments();
+            (0..=segments.len()).map(move |n| Path(segments[..n].to_vec()))
+        }
+        if let Some((p, other)) =
+            prefixes(&footprint).find_map(|p| self.removed.get(&p).map(|&other| (p, other)))
+        {
+            return Err(conflict(other, &p));
+        }
+        if matches!(edit, Edit::Remove { .. }) {
+            if let Some((p, other)) = self.touched.get(&footprint) {
+                return Err(conflict(*other, p));
+            }
+            self.removed.insert(footprint.clone(), source);
+        }
+        for prefix in prefixes(&footprint) {
+            self.touched
+                .entry(prefix)
+                .or_insert_with(|| (footprint.clone(), source));
+        }
+        Ok(())
+    }
+}
+
+/// Resolved edits, with the inserts indexed by (mapping path, key) so that inserts of the same
+/// new key merge (nested `Set`s) or conflict, in linear time over a batch.
+#[derive(Default)]
+struct Resolved {
+    edits: Vec<(Vec<usize>, Edit)>,
+    inserts: std::collections::HashMap<(Path, String), usize>,
+    replaces: std::collections::HashMap<Path, usize>,
+}
+
+impl Resolved {
+    /// Adds `edit`; a second insert of the same key merges when both values are mappings and
+    /// is refused otherwise; a second replace of the same node merges when it writes the same
+    /// value and is refused otherwise.
+    fn add(&mut self, source: usize, edit: Edit) -> Result<(), EditError> {
+        if let Edit::Replace { path, value } = &edit {
+            if let Some(&at) = self.replaces.get(path) {
+                let (sources, existing) = &mut self.edits[at];
+                if matches!(existing, Edit::Replace { value: v, .. } if v == value) {
+                    sources.push(source);
+                    return Ok(());
+                }
+                return Err(refuse(
+                    path,
+                    format!("conflicts with edit {} that sets it too", sources[0] + 1),
+                ));
+            }
+            self.replaces.insert(path.clone(), self.edits.len());
+        }
+        let Edit::Insert {
+            path,
+            key,
+            value,
+            after: None,
+        } = &edit
+        else {
+            self.edits.push((vec![source], edit));
+            return Ok(());
+        };
         let slot = (path.clone(), key.clone());
-        if let Some(&at) = mergeable.get(&slot)
-            && let Some((
-                sources,
+        let Some(&at) = self.inserts.get(&slot) else {
+            self.inserts.insert(slot, self.edits.len());
+            self.edits.push((vec![source], edit));
+            return Ok(());
+        };
+        let (sources, existing) = &mut self.edits[at];
+        match (existing, value) {
+            (
                 Edit::Insert {
                     value: Value::Map(entries),
                     ..
                 },
-            )) = resolved.get_mut(at)
-        {
-            merge_maps(entries, new_entries);
-            sources.push(source);
-            return;
+                Value::Map(new_entries),
+            ) => {
+                merge_maps(entries, new_entries);
+                sources.push(source);
+                Ok(())
+            }
+            _ => Err(refuse(
+                &path.clone().key(key.clone()),
+                format!(
+                    "conflicts with edit {} that inserts the same key",
+                    sources[0] + 1
+                ),
+            )),
         }
-        mergeable.insert(slot, resolved.len());
     }
-    resolved.push((vec![source], edit));
 }
 
 fn merge_maps(into: &mut Vec<(String, Value)>, from: &[(String, Value)]) {

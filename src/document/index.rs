@@ -69,6 +69,8 @@ pub struct Node {
     pub start: usize,
     pub tag: Option<String>,
     pub parent: Option<NodeId>,
+    /// Position in the parent: the entry index (for a key and its value) or the item index.
+    pub slot: usize,
 }
 
 /// A comment: its byte range covers `#` up to the end of the line.
@@ -237,13 +239,47 @@ impl<'t> Builder<'t> {
         let end = r.end.min(self.text.len()).max(content);
         let body = &self.text[content..end];
         let last_line_end = body.trim_end_matches([' ', '\t', '\n', '\r']).len();
+        let indicators: String = self.text[start..]
+            .chars()
+            .skip(1)
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '+' | '-'))
+            .collect();
+        if indicators.contains('+') && last_line_end > 0 {
+            // Keep chomping: trailing blank lines are content; end at the last line break.
+            if let Some(i) = body.rfind('\n') {
+                return start..(content + i).max(start);
+            }
+        }
         let end = if last_line_end == 0 {
             // Empty block: the node is just its header (and header comment) line.
             line_end(self.text, start)
         } else {
-            line_end(self.text, content + last_line_end)
+            let last = line_end(self.text, content + last_line_end);
+            self.trailing_space_lines_end(content, last, end)
         };
         start..end.max(start)
+    }
+
+    /// Lines of spaces longer than the block's indentation are content (`"x\n \n"`): the
+    /// node ends after the last such line that is complete before `limit`.
+    fn trailing_space_lines_end(&self, content: usize, mut end: usize, limit: usize) -> usize {
+        let indent = content - self.text[..content].rfind('\n').map_or(0, |i| i + 1);
+        let mut pos = end;
+        while let Some(nl) = self.text[pos..limit].find('\n') {
+            let line_start = pos + nl + 1;
+            // The last line counts only when it ends the text (no line break after it).
+            let line_len = match self.text[line_start..limit].find('\n') {
+                Some(n) => n,
+                None if !self.text[line_start..].contains('\n') => self.text.len() - line_start,
+                None => break,
+            };
+            let line = self.text[line_start..line_start + line_len].trim_end_matches('\r');
+            if line.len() > indent && line.bytes().all(|b| b == b' ') {
+                end = line_start + line.len();
+            }
+            pos = line_start;
+        }
+        end
     }
 
     fn add_node(
@@ -261,7 +297,7 @@ impl<'t> Builder<'t> {
             NodeKind::Mapping { flow: false, .. } | NodeKind::Sequence { flow: false, .. }
         );
         // Attach first: a block-sequence dash is searched for before the tag.
-        let parent = self.attach(id, start);
+        let (parent, slot) = self.attach(id, start);
         if let Some(tag_span) = tag_span {
             self.cursor = self.cursor.max(tag_span.end);
         }
@@ -272,6 +308,7 @@ impl<'t> Builder<'t> {
             start,
             tag,
             parent,
+            slot,
         });
         if is_flow_or_scalar {
             self.cursor = self.cursor.max(r.end);
@@ -279,13 +316,13 @@ impl<'t> Builder<'t> {
         id
     }
 
-    /// Registers `id` with the enclosing collection; returns its parent.
-    fn attach(&mut self, id: NodeId, start: usize) -> Option<NodeId> {
+    /// Registers `id` with the enclosing collection; returns its parent and its slot there.
+    fn attach(&mut self, id: NodeId, start: usize) -> (Option<NodeId>, usize) {
         let Some(Frame::Collection { id: parent, .. }) = self.stack.last() else {
             if let Some(doc) = self.index.documents.last_mut() {
                 doc.root = Some(id);
             }
-            return None;
+            return (None, 0);
         };
         let parent = *parent;
         let dash = match &self.index.nodes[parent].kind {
@@ -296,17 +333,24 @@ impl<'t> Builder<'t> {
             self.cursor = dash + 1;
         }
         let Some(Frame::Collection { pending_key, .. }) = self.stack.last_mut() else {
-            return None;
+            return (None, 0);
         };
-        match &mut self.index.nodes[parent].kind {
-            NodeKind::Mapping { entries, .. } => match pending_key.take() {
-                None => *pending_key = Some(id),
-                Some(key) => entries.push(Entry { key, value: id }),
-            },
-            NodeKind::Sequence { items, .. } => items.push(Item { node: id, dash }),
-            _ => {}
-        }
-        Some(parent)
+        let slot = match &mut self.index.nodes[parent].kind {
+            NodeKind::Mapping { entries, .. } => {
+                match pending_key.take() {
+                    None => *pending_key = Some(id),
+                    Some(key) => entries.push(Entry { key, value: id }),
+                }
+                // A key is registered before its entry exists; both get the entry's index.
+                entries.len() - usize::from(pending_key.is_none())
+            }
+            NodeKind::Sequence { items, .. } => {
+                items.push(Item { node: id, dash });
+                items.len() - 1
+            }
+            _ => 0,
+        };
+        (Some(parent), slot)
     }
 
     fn end_collection(&mut self, r: Range<usize>) {
@@ -341,7 +385,10 @@ impl<'t> Builder<'t> {
         }
         let start = self.block_start(id);
         let end = self.last_child_end(id).unwrap_or(start);
-        self.index.nodes[id].span = start..end;
+        let node = &mut self.index.nodes[id];
+        node.span = start..end;
+        // An indentless sequence's start event lies at its first item, after the dash.
+        node.start = node.start.min(start);
     }
 
     fn block_start(&self, id: NodeId) -> usize {

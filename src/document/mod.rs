@@ -11,9 +11,20 @@
 //!   A mismatch is an [`EditError::Verify`]: the caller writes nothing.
 //!
 //! # What it refuses
-//! * Edits through an alias, inside an anchored node that is aliased elsewhere (unless the
-//!   caller targets the anchor explicitly), and removing an anchor still referenced.
-//! * Replacing block scalars (`|`, `>`) and edits on explicit `? key` entries.
+//! * Edits through an alias, inside an anchored node that is aliased elsewhere (unless
+//!   [`EditOptions::allow_anchor_edits`]), and removing an anchor still referenced.
+//! * Replacing block scalars (`|`, `>`).
+//! * In one batch: two inserts of the same new key (unless both are mappings, which merge)
+//!   and edits inside a subtree that another edit removes or empties; the later edit is
+//!   refused. [`Document::apply_each`] keeps every other edit that still verifies.
+//! * Anything else the planner gets wrong is caught by verification and refused; explicit
+//!   `? key` entries are not special-cased beyond that.
+//!
+//! # Batch semantics
+//! Every edit addresses the original document (paths and sequence indices name original
+//! nodes); additions apply before removals. Removing the only member of a block collection
+//! leaves `key: {}` / `key: []`. Edits go to the first document; other documents are kept
+//! byte for byte.
 //!
 //! # Why granit-parser
 //! It is a maintained fork of saphyr-parser with byte offsets, exact ends for quoted scalars
@@ -30,7 +41,7 @@ pub mod render;
 mod value;
 mod verify;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -57,55 +68,12 @@ pub struct Document {
     /// Alias node → the anchored node it refers to.
     alias_targets: HashMap<NodeId, NodeId>,
     /// Anchored node → the aliases that use it, in document order.
-    anchor_uses: HashMap<NodeId, Vec<NodeId>>,
+    anchor_uses: BTreeMap<NodeId, Vec<NodeId>>,
     /// The text as the verifying parser loads it, computed on the first verification and
     /// reused by every later one.
     loaded: OnceLock<Result<Vec<yaml_serde::Value>, String>>,
-    /// Hash lookups into large collections, built on first use.
-    wide: OnceLock<Wide>,
-}
-
-/// Collections with at least this many children get hash lookups (see [`Wide`]).
-const WIDE: usize = 32;
-
-/// Lookups into large mappings and sequences, so that `get`, `key_node` and `path` stay O(1)
-/// per step on a file with thousands of services (a linear scan per call made every stage
-/// quadratic in the number of services).
-#[derive(Debug, Clone, Default)]
-struct Wide {
-    /// Mapping → scalar key → the value of its first entry with that key.
-    keys: HashMap<NodeId, HashMap<String, NodeId>>,
-    /// Value of a large mapping → its key node.
-    key_of: HashMap<NodeId, NodeId>,
-    /// Item of a large sequence → its index.
-    index_of: HashMap<NodeId, usize>,
-}
-
-impl Wide {
-    fn build(index: &Index) -> Wide {
-        let mut wide = Wide::default();
-        for (id, node) in index.nodes.iter().enumerate() {
-            match &node.kind {
-                NodeKind::Mapping { entries, .. } if entries.len() >= WIDE => {
-                    let mut keys = HashMap::with_capacity(entries.len());
-                    for entry in entries {
-                        if let NodeKind::Scalar { value, .. } = &index.nodes[entry.key].kind {
-                            keys.entry(value.clone()).or_insert(entry.value);
-                        }
-                        wide.key_of.insert(entry.value, entry.key);
-                    }
-                    wide.keys.insert(id, keys);
-                }
-                NodeKind::Sequence { items, .. } if items.len() >= WIDE => {
-                    for (i, item) in items.iter().enumerate() {
-                        wide.index_of.insert(item.node, i);
-                    }
-                }
-                _ => {}
-            }
-        }
-        wide
-    }
+    /// Mapping → scalar key → entry index, for mappings with many entries.
+    key_index: HashMap<NodeId, HashMap<String, usize>>,
 }
 
 impl Document {
@@ -156,12 +124,13 @@ impl Document {
             index,
             format: Format::default(),
             alias_targets: HashMap::new(),
-            anchor_uses: HashMap::new(),
+            anchor_uses: BTreeMap::new(),
             loaded: OnceLock::new(),
-            wide: OnceLock::new(),
+            key_index: HashMap::new(),
         };
         doc.format = doc.detect_format();
         doc.link_aliases();
+        doc.index_keys();
         Ok(doc)
     }
 
@@ -225,13 +194,31 @@ impl Document {
             .unwrap_or_default()
     }
 
-    /// Anchored nodes that some alias uses.
+    /// Anchored nodes that some alias uses, in document order.
     pub fn referenced_anchors(&self) -> impl Iterator<Item = NodeRef<'_>> {
         self.anchor_uses.keys().map(|&id| self.node(id))
     }
 
-    fn wide(&self) -> &Wide {
-        self.wide.get_or_init(|| Wide::build(&self.index))
+    /// Builds the key index of mappings large enough for a linear scan to matter.
+    fn index_keys(&mut self) {
+        const LARGE: usize = 32;
+        for (id, node) in self.index.nodes.iter().enumerate() {
+            let NodeKind::Mapping { entries, .. } = &node.kind else {
+                continue;
+            };
+            if entries.len() < LARGE {
+                continue;
+            }
+            let keys = entries
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, e)| match &self.index.nodes[e.key].kind {
+                    NodeKind::Scalar { value, .. } => Some((value.clone(), slot)),
+                    _ => None,
+                })
+                .collect();
+            self.key_index.insert(id, keys);
+        }
     }
 
     fn link_aliases(&mut self) {
@@ -275,7 +262,7 @@ impl Document {
             else {
                 continue;
             };
-            let Some(entry) = entries.iter().find(|e| e.value == id) else {
+            let Some(entry) = entries.get(node.slot).filter(|e| e.value == id) else {
                 continue;
             };
             let key_col = self.column(self.index.nodes[entry.key].span.start);
@@ -411,29 +398,31 @@ impl<'d> NodeRef<'d> {
 
     /// The value under scalar key `key` (not following merge keys).
     pub fn get(&self, key: &str) -> Option<NodeRef<'d>> {
-        if let Some(keys) = self.doc.wide().keys.get(&self.id) {
-            return keys.get(key).map(|&id| self.doc.node(id));
+        // Large mappings (5,000 services) have a hash index so that looking up every key
+        // stays linear overall.
+        if let Some(keys) = self.doc.key_index.get(&self.id) {
+            let slot = *keys.get(key)?;
+            let NodeKind::Mapping { entries, .. } = self.kind() else {
+                return None;
+            };
+            return entries.get(slot).map(|e| self.doc.node(e.value));
         }
         self.entries()
             .find(|(k, _)| k.as_str() == Some(key))
             .map(|(_, v)| v)
     }
 
+    /// The mapping entry this node is the value of.
+    fn entry(&self) -> Option<&'d index::Entry> {
+        let NodeKind::Mapping { entries, .. } = self.parent()?.kind() else {
+            return None;
+        };
+        entries.get(self.raw().slot).filter(|e| e.value == self.id)
+    }
+
     /// The key node of the entry whose value is this node.
     pub fn key_node(&self) -> Option<NodeRef<'d>> {
-        let parent = self.parent()?;
-        if self.doc.wide().keys.contains_key(&parent.id) {
-            return self
-                .doc
-                .wide()
-                .key_of
-                .get(&self.id)
-                .map(|&k| self.doc.node(k));
-        }
-        parent
-            .entries()
-            .find(|(_, v)| v.id == self.id)
-            .map(|(k, _)| k)
+        self.entry().map(|e| self.doc.node(e.key))
     }
 
     /// The path from the root of this node's document.
@@ -441,16 +430,12 @@ impl<'d> NodeRef<'d> {
         let mut segments = Vec::new();
         let mut node = *self;
         while let Some(parent) = node.parent() {
-            let index = match self.doc.wide().index_of.get(&node.id) {
-                Some(&i) => Some(i),
-                None => parent.items().position(|n| n.id == node.id),
-            };
-            if let Some(i) = index {
-                segments.push(Segment::Index(i));
+            if parent.is_sequence() {
+                segments.push(Segment::Index(node.raw().slot));
             } else if let Some(key) = node.key_node() {
                 segments.push(Segment::Key(key.as_str().unwrap_or_default().to_string()));
             } else {
-                // A collection used as a key: address the key itself by its text.
+                // A key node, or a collection used as a key: address it by its text.
                 segments.push(Segment::Key(self.doc.text[node.span()].to_string()));
             }
             node = parent;

@@ -41,7 +41,7 @@ fn finding_block(
     entry: &Entry<'_>,
     finding: &Finding,
     lines: &[&str],
-    secrets: &[String],
+    secrets: &super::Secrets,
     style: &Style,
     renderer: &Renderer,
 ) -> String {
@@ -74,9 +74,7 @@ fn finding_block(
         .char_indices()
         .nth(col.saturating_sub(1))
         .map_or(shown.len(), |(i, _)| i);
-    let end = shown[start..]
-        .find([' ', ':', ','])
-        .map_or(shown.len(), |i| start + i.max(1));
+    let end = start + token_len(&shown[start..]);
     let level = match finding.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
@@ -90,6 +88,26 @@ fn finding_block(
             .annotation(AnnotationKind::Primary.span(start..end)),
     )];
     format!("{}\n", renderer.render(report))
+}
+
+/// Length of the YAML token at the start of `text`: a quoted scalar up to its closing quote,
+/// a key up to its `:`, or a plain scalar up to a space or flow indicator.
+fn token_len(text: &str) -> usize {
+    let mut chars = text.char_indices();
+    match chars.next() {
+        None => 0,
+        Some((_, quote @ ('"' | '\''))) => chars
+            .find(|(_, c)| *c == quote)
+            .map_or(text.len(), |(i, _)| i + 1),
+        Some(_) => {
+            let bytes = text.as_bytes();
+            let stop = (1..bytes.len()).find(|&i| {
+                matches!(bytes[i], b' ' | b'\t' | b',' | b']' | b'}')
+                    || (bytes[i] == b':' && bytes.get(i + 1).is_none_or(|b| *b == b' '))
+            });
+            stop.unwrap_or(text.len())
+        }
+    }
 }
 
 fn severity_word(severity: Severity) -> &'static str {

@@ -110,6 +110,10 @@ fn check_service(
     let mut waiting = Vec::new();
     if depends.is_sequence() {
         let names = merge::strings(Some(depends));
+        // Compose interpolates `${…}` in the list form but not in the long form's keys.
+        if names.iter().any(|n| n.contains('$')) {
+            return None;
+        }
         let mut long = Vec::new();
         let mut any_healthy = false;
         for name in &names {
@@ -132,6 +136,10 @@ fn check_service(
         }
         if !any_healthy {
             return None;
+        }
+        // The long form is a new rendering of the list; comments inside it would be lost.
+        if ctx.has_comments_inside(depends) {
+            return Some(ctx.finding(&rule.id, Location::Node(service.at("depends_on")), format!("service `{}` starts before {} is healthy; use the long form of `depends_on` with `condition: service_healthy` (not rewritten: comments inside the list would be lost)", service.name, quoted_list(&waiting))));
         }
         edits.push(Edit::Replace {
             path: service.at("depends_on"),

@@ -158,6 +158,14 @@ impl<'a> Context<'a> {
         self.services.iter().find(|s| s.name == name)
     }
 
+    /// Whether a comment lies inside the node's text (a rewrite of the whole node would drop it).
+    pub fn has_comments_inside(&self, node: NodeRef<'_>) -> bool {
+        let span = node.span();
+        self.doc
+            .comments()
+            .any(|(range, _)| span.start < range.start && range.end <= span.end)
+    }
+
     /// A policy finding (warning) in this file.
     pub fn finding(&self, rule: &str, location: Location, message: impl Into<String>) -> Finding {
         Finding::new(

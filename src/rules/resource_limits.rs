@@ -58,7 +58,8 @@ declare_rule! {
     /// ## Options
     /// - `memory` (`512M`), `cpus` (`"1.0"`): default limits.
     /// - `reservations` (none): e.g. `{memory: 128M, cpus: "0.25"}`.
-    /// - `pids_limit` (none): e.g. `512`.
+    /// - `pids_limit` (none): e.g. `512`, written as `limits.pids` (an existing service
+    ///   `pids_limit` is copied there, since Compose refuses the two when they differ).
     /// - `images`: image glob → overrides of the above (`postgres: {memory: 1G}`).
     /// - `match`: which services the rule applies to.
     id: "resource-limits",
@@ -109,9 +110,14 @@ fn check_service(
         .get_path(&[&limits[..], &["memory"]].concat())
         .is_none()
     {
+        // `deploy.resources.limits.memory` must be a string, where `mem_limit` may be bytes.
         let memory = service
             .get("mem_limit")
             .and_then(merge::to_value)
+            .map(|v| match v {
+                Value::Int(bytes) => Value::Str(bytes.to_string()),
+                other => other,
+            })
             .unwrap_or_else(|| {
                 Value::from_yaml(overrides.memory.as_ref().unwrap_or(&options.memory))
             });
@@ -145,13 +151,18 @@ fn check_service(
             Value::from_yaml(reservations),
         ));
     }
-    if let Some(pids) = overrides.pids_limit.or(options.pids_limit)
-        && service.get("pids_limit").is_none()
+    // Compose refuses a `pids_limit` that differs from `limits.pids` (absent counts as 0), so
+    // the limit goes into `limits.pids`, with the service's own value when it has one.
+    let pids = service
+        .get("pids_limit")
+        .and_then(merge::to_value)
+        .or(overrides.pids_limit.or(options.pids_limit).map(Value::Int));
+    if let Some(pids) = pids
         && service
             .get_path(&["deploy", "resources", "limits", "pids"])
             .is_none()
     {
-        wanted.push((vec!["pids_limit"], Value::Int(pids)));
+        wanted.push((vec!["deploy", "resources", "limits", "pids"], pids));
     }
     let missing: Vec<&str> = wanted
         .iter()

@@ -104,13 +104,26 @@ fn to_findings(project: &Project, problems: Vec<Problem>) -> Vec<Finding> {
             location,
             problem.message,
         );
+        // One text reached twice (an anchor merged into two services, a value that failed
+        // its cast and then the schema) is reported once: the first explanation is the best.
         let duplicate = findings.iter().any(|f| {
-            f.file == finding.file && f.location == finding.location && f.message == finding.message
+            f.file == finding.file
+                && f.location == finding.location
+                && (f.message == finding.message
+                    || (f.rule == finding.rule || f.severity == Severity::Error)
+                        && f.severity == finding.severity)
         });
         if !duplicate {
             findings.push(finding);
         }
     }
+    findings.sort_by_key(|f| {
+        let start = match &f.location {
+            Location::Span(span) => span.start,
+            _ => 0,
+        };
+        (f.file.clone(), start)
+    });
     findings
 }
 

@@ -26,6 +26,10 @@ pub static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
 
 /// A Go duration (`1h30m`, `10s`, `1.5m`, `0`), as Compose parses durations.
 pub fn is_duration(text: &str) -> bool {
+    // Left uninterpolated (`--no-interpolate`): Compose takes a variable for any string.
+    if text.contains('$') {
+        return true;
+    }
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);
     if body == "0" {
         return true;

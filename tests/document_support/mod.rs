@@ -108,3 +108,102 @@ pub fn suite_cases() -> Vec<SuiteCase> {
 pub fn to_crlf(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\n', "\r\n")
 }
+
+/// An intended change, applied by the tests to `yaml_serde` values independently of the
+/// engine's own verifier.
+pub enum Change {
+    /// Set the value at a key path, creating mappings on the way.
+    Set(Vec<String>, yaml_serde::Value),
+    Append(Vec<String>, yaml_serde::Value),
+    Remove(Vec<String>),
+    RemoveItem(Vec<String>, usize),
+    Rename(Vec<String>, String),
+}
+
+fn value_at<'v>(
+    root: &'v mut yaml_serde::Value,
+    path: &[String],
+) -> Option<&'v mut yaml_serde::Value> {
+    path.iter()
+        .try_fold(root, |node, k| node.as_mapping_mut()?.get_mut(k.as_str()))
+}
+
+impl Change {
+    /// Applies the change; `None` when it makes no sense on this value (the engine must then
+    /// refuse).
+    pub fn apply(&self, root: &mut yaml_serde::Value) -> Option<()> {
+        use yaml_serde::Value as Y;
+        match self {
+            Change::Set(path, value) => {
+                let mut node = root;
+                for k in path {
+                    if node.is_null() {
+                        *node = Y::Mapping(Default::default());
+                    }
+                    let map = node.as_mapping_mut()?;
+                    if !map.contains_key(k.as_str()) {
+                        map.insert(Y::String(k.clone()), Y::Null);
+                    }
+                    node = map.get_mut(k.as_str())?;
+                }
+                *node = value.clone();
+            }
+            Change::Append(path, value) => {
+                let node = value_at(root, path)?;
+                if node.is_null() {
+                    *node = Y::Sequence(Vec::new());
+                }
+                node.as_sequence_mut()?.push(value.clone());
+            }
+            Change::Remove(path) => {
+                let (last, parent) = path.split_last()?;
+                value_at(root, parent)?
+                    .as_mapping_mut()?
+                    .shift_remove(last.as_str())?;
+            }
+            Change::RemoveItem(path, index) => {
+                let seq = value_at(root, path)?.as_sequence_mut()?;
+                if *index >= seq.len() {
+                    return None;
+                }
+                seq.remove(*index);
+            }
+            Change::Rename(path, to) => {
+                let (last, parent) = path.split_last()?;
+                let map = value_at(root, parent)?.as_mapping_mut()?;
+                if map.contains_key(to.as_str()) || !map.contains_key(last.as_str()) {
+                    return None;
+                }
+                let renamed = std::mem::take(map)
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if k.as_str() == Some(last.as_str()) {
+                            (Y::String(to.clone()), v)
+                        } else {
+                            (k, v)
+                        }
+                    })
+                    .collect();
+                *map = renamed;
+            }
+        }
+        Some(())
+    }
+}
+
+/// Every document of a YAML stream as `yaml_serde` loads it.
+pub fn load_all(text: &str) -> Result<Vec<yaml_serde::Value>, String> {
+    use serde::Deserialize;
+    yaml_serde::Deserializer::from_str(text)
+        .map(yaml_serde::Value::deserialize)
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())
+}
+
+/// Number of line feeds not preceded by a carriage return.
+pub fn bare_lf(text: &str) -> usize {
+    let b = text.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'\n' && (i == 0 || b[i - 1] != b'\r'))
+        .count()
+}

@@ -10,14 +10,18 @@ use crate::compose::{Node, Problem, Project, Value};
 pub fn check(model: &Node, project: &Project, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for (item, required) in env_files(service.get("env_file")) {
-            let Some(path) = item.as_str() else { continue };
+            let Some(path) = item.as_str().filter(|p| !super::uninterpolated(p)) else {
+                continue;
+            };
             let full = project.base_dir(item.origin.file).join(path);
             if required && !full.is_file() {
                 problems.push(Problem::error("missing-env-file", item.origin.clone(), format!("service \"{name}\": env file \"{path}\" not found (mark it `required: false` if it is optional)")));
             }
         }
         for (item, _) in env_files(service.get("label_file")) {
-            let Some(path) = item.as_str() else { continue };
+            let Some(path) = item.as_str().filter(|p| !super::uninterpolated(p)) else {
+                continue;
+            };
             if !project.base_dir(item.origin.file).join(path).is_file() {
                 problems.push(Problem::error(
                     "missing-label-file",
@@ -37,7 +41,9 @@ pub fn check(model: &Node, project: &Project, problems: &mut Vec<Problem>) {
             let Some(file) = entry.node.get("file") else {
                 continue;
             };
-            let Some(path) = file.as_str() else { continue };
+            let Some(path) = file.as_str().filter(|p| !super::uninterpolated(p)) else {
+                continue;
+            };
             let full = project.base_dir(file.origin.file).join(path);
             if !Path::new(&full).exists() {
                 let kind = &section[..section.len() - 1];

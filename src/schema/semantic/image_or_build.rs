@@ -8,7 +8,8 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
         let Some(map) = service.as_map() else {
             continue;
         };
-        if !["image", "build", "provider"]
+        // An `extends` still present could not be resolved: that error says it all.
+        if !["image", "build", "provider", "extends"]
             .iter()
             .any(|k| map.contains_key(*k))
         {

@@ -32,14 +32,18 @@ pub fn check(model: &Node, project: &Project) -> Vec<Problem> {
 }
 
 /// The model without the services whose profiles are all inactive.
-fn enabled_services(model: &Node, active: &[String]) -> Node {
+fn enabled_services<'m>(model: &'m Node, active: &[String]) -> std::borrow::Cow<'m, Node> {
+    let has_profiles = services(model).any(|(_, s)| s.get("profiles").is_some());
+    if !has_profiles {
+        return std::borrow::Cow::Borrowed(model);
+    }
     let mut enabled = model.clone();
     let Some(services) = enabled
         .as_map_mut()
         .and_then(|m| m.get_mut("services"))
         .and_then(|e| e.node.as_map_mut())
     else {
-        return enabled;
+        return std::borrow::Cow::Owned(enabled);
     };
     services.retain(|_, entry| {
         let Some(profiles) = entry.node.get("profiles").and_then(Node::as_seq) else {
@@ -51,7 +55,17 @@ fn enabled_services(model: &Node, active: &[String]) -> Node {
                 .filter_map(Node::as_str)
                 .any(|p| active.iter().any(|a| a == p || a == "*"))
     });
-    enabled
+    std::borrow::Cow::Owned(enabled)
+}
+
+/// Whether `text` still holds a variable: only without interpolation (`--no-interpolate`),
+/// where Compose accepts a `${VAR}` wherever it takes a string, so no syntax is checked.
+pub(super) fn uninterpolated(text: &str) -> bool {
+    text.contains("${")
+        || text
+            .split('$')
+            .skip(1)
+            .any(|rest| rest.starts_with(|c: char| c == '_' || c.is_ascii_alphabetic()))
 }
 
 /// The services of the model, by name.
@@ -75,6 +89,13 @@ pub(super) fn declared(model: &Node, section: &str) -> Vec<String> {
 /// Names listed by a service attribute written as a list or as a mapping, with the node
 /// naming each (the list item, or the mapping key's origin as a scalar node).
 pub(super) fn named_refs(node: Option<&Node>) -> Vec<(String, crate::compose::Origin)> {
+    let mut refs = all_named_refs(node);
+    // Names still holding a variable (`--no-interpolate`) cannot be checked.
+    refs.retain(|(name, _)| !uninterpolated(name));
+    refs
+}
+
+fn all_named_refs(node: Option<&Node>) -> Vec<(String, crate::compose::Origin)> {
     let Some(node) = node else { return Vec::new() };
     match &node.value {
         crate::compose::Value::Seq(items) => items

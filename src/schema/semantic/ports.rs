@@ -53,6 +53,7 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
         origin: item.origin.clone(),
     };
     match &item.value {
+        Value::Str(text) if super::uninterpolated(text) => Vec::new(),
         Value::Str(text) => match ports::parse(text) {
             Ok(spec) => spec
                 .host

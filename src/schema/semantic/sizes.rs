@@ -23,6 +23,7 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
                 continue;
             };
             if let Value::Str(text) = &node.value
+                && !super::uninterpolated(text)
                 && let Err(reason) = parse_bytes(text)
             {
                 problems.push(Problem::error(

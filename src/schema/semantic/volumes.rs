@@ -14,6 +14,7 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
             .unwrap_or_default()
         {
             let source = match &item.value {
+                Value::Str(spec) if super::uninterpolated(spec) => None,
                 Value::Str(spec) => match short_syntax_source(spec) {
                     Ok(source) => source
                         .filter(|s| !is_path(s))

@@ -1,0 +1,196 @@
+//! `env-secrets` end to end: files created 0600, `.gitignore` updated once, conflicts refused,
+//! nothing half-written, and secret values never printed.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+const COMPOSE: &str = "services:
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_PASSWORD: hunter2-db # change me
+  app:
+    image: acme/app:1.0
+    environment:
+      - API_TOKEN=tok-s3cr3t
+      - LOG_LEVEL=info
+volumes:
+  data: {}
+";
+
+const SECRETS: &[&str] = &["hunter2-db", "tok-s3cr3t"];
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_shipshape"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("compose.yaml"), COMPOSE).unwrap();
+    dir
+}
+
+const FIX: &[&str] = &[
+    "fix",
+    "--no-config",
+    "--select",
+    "env-secrets",
+    "--unsafe-fixes",
+];
+
+fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    FIX.iter()
+        .copied()
+        .chain(extra.iter().copied())
+        .chain(["compose.yaml"])
+        .collect()
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn write_creates_private_files_and_ignores_them_once() {
+    let dir = workspace();
+    fs::write(dir.path().join(".gitignore"), "target/\n").unwrap();
+    let r = run(dir.path(), &args(&["--write"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let secret = dir.path().join("secrets/db_postgres_password.txt");
+    assert_eq!(fs::read_to_string(&secret).unwrap(), "hunter2-db");
+    assert_eq!(mode(&secret), 0o600);
+    let env_file = dir.path().join("secrets/app.env");
+    assert_eq!(
+        fs::read_to_string(&env_file).unwrap(),
+        "API_TOKEN='tok-s3cr3t'\n"
+    );
+    assert_eq!(mode(&env_file), 0o600);
+    assert_eq!(
+        fs::read_to_string(dir.path().join(".gitignore")).unwrap(),
+        "target/\n/secrets/\n"
+    );
+    let compose = fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    for value in SECRETS {
+        assert!(!compose.contains(value), "{compose}");
+    }
+    assert!(
+        compose.contains("POSTGRES_PASSWORD_FILE: /run/secrets/db_postgres_password # change me"),
+        "{compose}"
+    );
+    assert!(compose.contains("env_file: ./secrets/app.env"), "{compose}");
+    // A second run has nothing left to move and leaves .gitignore alone.
+    let again = run(dir.path(), &args(&["--write"]));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        compose
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join(".gitignore")).unwrap(),
+        "target/\n/secrets/\n"
+    );
+}
+
+#[test]
+fn an_existing_secret_file_with_another_value_is_a_conflict() {
+    let dir = workspace();
+    fs::create_dir(dir.path().join("secrets")).unwrap();
+    fs::write(
+        dir.path().join("secrets/db_postgres_password.txt"),
+        "something else",
+    )
+    .unwrap();
+    let r = run(dir.path(), &args(&["--write"]));
+    assert!(
+        r.stderr.contains("env-secrets not applied")
+            && r.stderr.contains("exists with other contents"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("secrets/db_postgres_password.txt")).unwrap(),
+        "something else"
+    );
+    let compose = fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert!(
+        compose.contains("POSTGRES_PASSWORD: hunter2-db"),
+        "the conflicting fix must not apply: {compose}"
+    );
+}
+
+#[test]
+fn a_failed_write_leaves_nothing_half_written() {
+    let dir = workspace();
+    // `secrets` is a file, so the secret files cannot be created.
+    fs::write(dir.path().join("secrets"), "not a directory").unwrap();
+    let r = run(dir.path(), &args(&["--write"]));
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        COMPOSE
+    );
+    assert!(!dir.path().join(".gitignore").exists());
+    assert_eq!(
+        fs::read_to_string(dir.path().join("secrets")).unwrap(),
+        "not a directory"
+    );
+}
+
+#[test]
+fn values_are_never_printed() {
+    let dir = workspace();
+    let mut outputs = Vec::new();
+    for format in ["text", "json", "sarif", "github"] {
+        outputs.push(run(dir.path(), &args(&["--format", format])));
+        let check: Vec<&str> = vec![
+            "check",
+            "--no-config",
+            "--select",
+            "env-secrets",
+            "--format",
+            format,
+            "compose.yaml",
+        ];
+        outputs.push(run(dir.path(), &check));
+    }
+    for r in &outputs {
+        for value in SECRETS {
+            assert!(
+                !r.stdout.contains(value) && !r.stderr.contains(value),
+                "{value} printed:\n{}\n{}",
+                r.stdout,
+                r.stderr
+            );
+        }
+    }
+    assert!(
+        outputs[0].stdout.contains("<redacted>"),
+        "{}",
+        outputs[0].stdout
+    );
+    // Nothing was written without --write.
+    assert_eq!(
+        fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        COMPOSE
+    );
+    assert!(!dir.path().join("secrets").exists());
+}

@@ -1,0 +1,222 @@
+//! Policy files end to end: built-in packs, `extends:`, option overrides, `match:`,
+//! config `policies:`/`rules:`, located errors, and the rule documentation commands.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_shipshape"))
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, contents) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+    }
+    // A repository root, so config discovery stops here.
+    fs::create_dir(dir.path().join(".git")).unwrap();
+    dir
+}
+
+const COMPOSE: &str = "services:\n  web:\n    image: acme/web:1.0\n  db:\n    image: postgres:16\n";
+
+#[test]
+fn rules_lists_every_builtin_rule() {
+    let r = run(Path::new("."), &["rules"]);
+    assert_eq!(r.code, 0);
+    for id in [
+        "pin-image-tags",
+        "healthcheck",
+        "depends-on-healthy",
+        "resource-limits",
+        "config-mounts",
+        "env-secrets",
+        "restart-policy",
+        "obsolete-version",
+        "v1-layout",
+        "legacy-links",
+    ] {
+        assert!(r.stdout.contains(id), "{id} missing:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn rule_prints_its_doc_comment() {
+    let r = run(Path::new("."), &["rule", "restart-policy"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout
+            .starts_with("# restart-policy\n\n## What it does\nAdds `restart: unless-stopped`"),
+        "{}",
+        r.stdout
+    );
+    for section in ["## Why", "## Example", "## Fix safety", "## Options"] {
+        assert!(r.stdout.contains(section), "{section}: {}", r.stdout);
+    }
+}
+
+#[test]
+fn a_user_pack_extends_and_overrides_options_and_selects_services() {
+    let policy = "extends: recommended\nrules:\n  healthcheck: false\n  restart-policy:\n    policy: always\n    match: {image: \"acme/*\"}\n";
+    let dir = workspace(&[("compose.yaml", COMPOSE), ("policy.yaml", policy)]);
+    let r = run(
+        dir.path(),
+        &[
+            "fix",
+            "--no-config",
+            "--color",
+            "never",
+            "--policy",
+            "policy.yaml",
+            "compose.yaml",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("+    restart: always"), "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches("restart:").count(),
+        1,
+        "only acme/* services: {}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("healthcheck"), "{}", r.stdout);
+}
+
+#[test]
+fn config_policies_resolve_against_the_config_and_rules_override_them() {
+    let config =
+        "policies: [policies/acme.yaml]\nrules:\n  restart-policy: {policy: on-failure:5}\n";
+    let acme = "extends: production\nrules:\n  resource-limits: {memory: 2G}\n";
+    let dir = workspace(&[
+        ("shipshape.yaml", config),
+        ("policies/acme.yaml", acme),
+        ("app/compose.yaml", COMPOSE),
+    ]);
+    let r = run(
+        &dir.path().join("app"),
+        &["fix", "--color", "never", "compose.yaml"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("restart: on-failure:5"), "{}", r.stdout);
+    assert!(r.stdout.contains("memory: 2G"), "{}", r.stdout);
+}
+
+#[test]
+fn an_invalid_policy_is_reported_at_its_line_and_column() {
+    let policy = "name: broken\nrules:\n  restart-policy:\n    policy: sometimes\n";
+    let dir = workspace(&[("compose.yaml", COMPOSE), ("policy.yaml", policy)]);
+    let r = run(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--policy",
+            "policy.yaml",
+            "compose.yaml",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("policy.yaml:4:5: invalid policy"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn unknown_rules_options_and_packs_are_errors() {
+    let dir = workspace(&[
+        ("compose.yaml", COMPOSE),
+        ("typo.yaml", "rules:\n  restart-polcy: true\n"),
+        ("cycle.yaml", "extends: cycle.yaml\n"),
+    ]);
+    let r = run(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--policy",
+            "typo.yaml",
+            "compose.yaml",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("unknown rule `restart-polcy`"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        dir.path(),
+        &["check", "--no-config", "--policy", "strict", "compose.yaml"],
+    );
+    assert!(
+        r.code == 2 && r.stderr.contains("unknown policy `strict`"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--policy",
+            "cycle.yaml",
+            "compose.yaml",
+        ],
+    );
+    assert!(r.code == 2 && r.stderr.contains("cycle"), "{}", r.stderr);
+}
+
+#[test]
+fn builtin_catalogs_and_packs_validate_against_the_schema() {
+    // Each catalog, wrapped as the option it feeds, must be a valid policy file.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(root.join("schemas/policy.schema.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let wrap = |rule: &str, option: &str, file: &str| {
+        let catalog: serde_json::Value =
+            yaml_serde::from_str(&fs::read_to_string(root.join("policies").join(file)).unwrap())
+                .unwrap();
+        serde_json::json!({"rules": {rule: {option: catalog}}})
+    };
+    for instance in [
+        wrap("healthcheck", "catalog", "healthchecks.yaml"),
+        wrap("env-secrets", "file_env_images", "file-env-images.yaml"),
+    ] {
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    for pack in ["recommended", "production", "legacy"] {
+        let value: serde_json::Value = yaml_serde::from_str(
+            &fs::read_to_string(root.join(format!("policies/{pack}.yaml"))).unwrap(),
+        )
+        .unwrap();
+        assert!(validator.is_valid(&value), "{pack}");
+    }
+}

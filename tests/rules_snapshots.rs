@@ -1,0 +1,221 @@
+//! Per-rule snapshots of the diff `shipshape fix` prints for small fixtures
+//! (`tests/fixtures/rules/<rule>/<case>/`), run by the real CLI in a temporary copy.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Runs `shipshape fix` on the fixture's `compose.yaml`; returns the diff and the summary.
+fn fix(fixture: &str, args: &[&str]) -> String {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules")
+        .join(fixture);
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&source, dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_shipshape"))
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["fix", "--format", "text", "--color", "never", "--no-config"])
+        .args(args)
+        .arg("compose.yaml")
+        .output()
+        .unwrap();
+    format!(
+        "{}\n---- stderr ----\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn check(fixture: &str, args: &[&str]) -> String {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules")
+        .join(fixture);
+    let output = Command::new(env!("CARGO_BIN_EXE_shipshape"))
+        .current_dir(&source)
+        .env("NO_COLOR", "1")
+        .args([
+            "check",
+            "--format",
+            "text",
+            "--color",
+            "never",
+            "--no-config",
+        ])
+        .args(args)
+        .arg("compose.yaml")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn restart_policy() {
+    insta::assert_snapshot!(fix("restart-policy/basic", &["--select", "restart-policy"]));
+}
+
+#[test]
+fn restart_policy_replaces_always_in_production() {
+    insta::assert_snapshot!(fix(
+        "restart-policy/basic",
+        &[
+            "--select",
+            "restart-policy",
+            "--policy",
+            "production",
+            "--unsafe-fixes"
+        ]
+    ));
+}
+
+#[test]
+fn restart_policy_keeps_crlf() {
+    let out = fix("restart-policy/crlf", &["--select", "restart-policy"]);
+    assert!(out.contains("+    restart: unless-stopped\r\n"), "{out:?}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn obsolete_version() {
+    insta::assert_snapshot!(fix(
+        "obsolete-version/basic",
+        &["--select", "obsolete-version"]
+    ));
+}
+
+#[test]
+fn healthcheck() {
+    insta::assert_snapshot!(fix(
+        "healthcheck/basic",
+        &["--select", "healthcheck", "--unsafe-fixes"]
+    ));
+}
+
+#[test]
+fn healthcheck_reports_unknown_images_in_production() {
+    insta::assert_snapshot!(check(
+        "healthcheck/basic",
+        &["--select", "healthcheck", "--policy", "production"]
+    ));
+}
+
+#[test]
+fn depends_on_healthy() {
+    insta::assert_snapshot!(fix(
+        "depends-on-healthy/basic",
+        &["--select", "depends-on-healthy", "--unsafe-fixes"]
+    ));
+}
+
+#[test]
+fn resource_limits() {
+    insta::assert_snapshot!(fix(
+        "resource-limits/basic",
+        &["--select", "resource-limits", "--policy", "production"]
+    ));
+}
+
+#[test]
+fn pin_image_tags() {
+    insta::assert_snapshot!(fix(
+        "pin-image-tags/basic",
+        &["--select", "pin-image-tags", "--policy", "policy.yaml"]
+    ));
+}
+
+#[test]
+fn pin_image_tags_findings() {
+    insta::assert_snapshot!(check(
+        "pin-image-tags/basic",
+        &["--select", "pin-image-tags", "--policy", "policy.yaml"]
+    ));
+}
+
+#[test]
+fn env_secrets() {
+    let out = fix(
+        "env-secrets/basic",
+        &["--select", "env-secrets", "--unsafe-fixes"],
+    );
+    for secret in ["hunter2", "tok-123456", "wp-pass"] {
+        assert!(!out.contains(secret), "{secret} printed: {out}");
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn legacy_links() {
+    insta::assert_snapshot!(check("legacy-links/basic", &["--select", "legacy-links"]));
+}
+
+#[test]
+fn generic_rules() {
+    insta::assert_snapshot!(fix(
+        "generic/basic",
+        &[
+            "--policy",
+            "policy.yaml",
+            "--unsafe-fixes",
+            "--select",
+            "acme-logging,pull-always,no-privileged"
+        ]
+    ));
+}
+
+#[test]
+fn config_mounts() {
+    insta::assert_snapshot!(fix(
+        "config-mounts/basic",
+        &[
+            "--select",
+            "config-mounts",
+            "--policy",
+            "production",
+            "--unsafe-fixes"
+        ]
+    ));
+}
+
+#[test]
+fn config_mounts_writable() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules/config-mounts/writable-policy.yaml");
+    insta::assert_snapshot!(fix(
+        "config-mounts/basic",
+        &[
+            "--select",
+            "config-mounts",
+            "--policy",
+            dir.to_str().unwrap(),
+            "--unsafe-fixes"
+        ]
+    ));
+}
+
+#[test]
+fn config_mounts_findings() {
+    insta::assert_snapshot!(check(
+        "config-mounts/basic",
+        &["--select", "config-mounts", "--policy", "production"]
+    ));
+}
+
+#[test]
+fn v1_layout() {
+    insta::assert_snapshot!(fix(
+        "v1-layout/basic",
+        &["--select", "v1-layout", "--policy", "legacy"]
+    ));
+}
