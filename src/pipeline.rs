@@ -126,10 +126,12 @@ fn lint_file(path: &Path, sources: &SourceCache, options: &RunOptions) -> FileRe
 fn finish(report: &mut FileReport, options: &RunOptions) {
     report.findings.retain(|f| selected(&f.rule, options));
     if let Some(source) = &report.source {
+        let markers = suppress::has_markers(source);
         for finding in &mut report.findings {
             let resolved = resolve(&finding.location, source);
             if finding.suppressed.is_none() {
-                finding.suppressed = suppress::reason(finding, &resolved, source, &options.config);
+                finding.suppressed =
+                    suppress::reason_with(finding, &resolved, source, &options.config, markers);
             }
             finding.location = resolved;
         }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::document::{Document, LoadError};
+use crate::document::{Document, LoadError, MAX_FILE_SIZE};
 
 /// Why a file could not be loaded.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -47,7 +47,12 @@ impl SourceCache {
 
     /// Registers text that did not come from disk (standard input).
     pub fn insert_text(&self, path: &Path, text: &str) -> Result<Arc<Source>, SourceError> {
-        let loaded = Document::parse(text)
+        self.insert_bytes(path, text.as_bytes())
+    }
+
+    /// Registers bytes that did not come from disk; not UTF-8 or too large is a located error.
+    pub fn insert_bytes(&self, path: &Path, bytes: &[u8]) -> Result<Arc<Source>, SourceError> {
+        let loaded = Document::from_bytes(bytes)
             .map(|document| {
                 Arc::new(Source {
                     path: path.to_path_buf(),
@@ -77,12 +82,8 @@ impl SourceCache {
 }
 
 fn read_source(path: &Path) -> Result<Arc<Source>, SourceError> {
-    let read_error = |e: std::io::Error| SourceError::Read {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
+    let bytes = read_regular_file(path)?;
     let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    let bytes = std::fs::read(path).map_err(read_error)?;
     let document = Document::from_bytes(&bytes).map_err(|error| SourceError::Load {
         path: path.to_path_buf(),
         error,
@@ -92,4 +93,56 @@ fn read_source(path: &Path) -> Result<Arc<Source>, SourceError> {
         document,
         modified,
     }))
+}
+
+/// Reads a regular file, refusing what would hang or exhaust memory: a FIFO or device (a
+/// read that may never end), or a file above [`MAX_FILE_SIZE`] (checked before reading, and
+/// again while reading, for files that grow).
+fn read_regular_file(path: &Path) -> Result<Vec<u8>, SourceError> {
+    use std::io::Read;
+    let read_error = |message: String| SourceError::Read {
+        path: path.to_path_buf(),
+        message,
+    };
+    let too_large = |size: usize| SourceError::Load {
+        path: path.to_path_buf(),
+        error: LoadError::TooLarge {
+            size,
+            limit: MAX_FILE_SIZE,
+        },
+    };
+    // Look before opening: opening a FIFO blocks until a writer comes.
+    let metadata = std::fs::metadata(path).map_err(|e| read_error(e.to_string()))?;
+    if metadata.is_dir() {
+        return Err(read_error(
+            "it is a directory; name a compose file or let shipshape walk it".into(),
+        ));
+    }
+    if !metadata.is_file() {
+        return Err(read_error(
+            "not a regular file (a FIFO, socket or device); pass a compose file, or `-` and \
+             the text on standard input"
+                .into(),
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| read_error(e.to_string()))?;
+    let metadata = file.metadata().map_err(|e| read_error(e.to_string()))?;
+    if !metadata.is_file() {
+        return Err(read_error(
+            "it changed into something else while being read".into(),
+        ));
+    }
+    if metadata.len() > MAX_FILE_SIZE as u64 {
+        return Err(too_large(
+            usize::try_from(metadata.len()).unwrap_or(usize::MAX),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(MAX_FILE_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_error(e.to_string()))?;
+    if bytes.len() > MAX_FILE_SIZE {
+        return Err(too_large(bytes.len()));
+    }
+    Ok(bytes)
 }

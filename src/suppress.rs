@@ -16,7 +16,27 @@ pub fn reason(
     source: &Source,
     config: &Config,
 ) -> Option<String> {
-    inline(finding, resolved, source).or_else(|| configured(finding, source, config))
+    reason_with(finding, resolved, source, config, has_markers(source))
+}
+
+/// Whether the file has any suppression comment (computed once per file by callers that
+/// judge many findings: see [`reason_with`]).
+pub fn has_markers(source: &Source) -> bool {
+    source.document.text().contains(MARKER)
+}
+
+/// [`reason`], told whether the file has suppression comments at all.
+pub fn reason_with(
+    finding: &Finding,
+    resolved: &Location,
+    source: &Source,
+    config: &Config,
+    markers: bool,
+) -> Option<String> {
+    markers
+        .then(|| inline(finding, resolved, source))
+        .flatten()
+        .or_else(|| configured(finding, source, config))
 }
 
 fn service_of(location: &Location) -> Option<String> {
@@ -65,6 +85,9 @@ fn inline(finding: &Finding, resolved: &Location, source: &Source) -> Option<Str
         }
     }
     for (range, text) in doc.comments() {
+        if !text.contains(MARKER) {
+            continue;
+        }
         let (line, _) = doc.line_col(range.start);
         let applies = lines.iter().any(|&l| line == l || line + 1 == l);
         if !applies {

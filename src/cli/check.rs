@@ -43,14 +43,15 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
             .stdin_filename
             .clone()
             .unwrap_or_else(|| PathBuf::from("compose.yaml"));
-        let mut text = String::new();
+        // Bounded: one byte over the limit is enough to refuse it with a located error.
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .take(crate::document::MAX_FILE_SIZE as u64 + 1)
+            .read_to_end(&mut bytes)
             .map_err(|e| format!("-: cannot read standard input: {e}"))?;
         paths[i] = name.clone();
-        if let Err(e) = sources.insert_text(&name, &text) {
-            eprintln!("{e}");
-        }
+        // A load error is reported with the file's report, like any other file's.
+        let _ = sources.insert_bytes(&name, &bytes);
         stdin = Some(name);
     }
     let (files, errors) = if let Some(name) = &stdin {

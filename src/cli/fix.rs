@@ -58,6 +58,11 @@ pub fn run(args: &FixArgs) -> u8 {
         print_summary(&reports, &fixes, args);
     } else {
         // Standard input: the fixed text went to stdout; every other line goes to stderr.
+        for report in &reports {
+            if let Some(error) = &report.error {
+                eprintln!("error: {error}");
+            }
+        }
         for (report, fix) in reports.iter().zip(&fixes) {
             if report.source.is_some() && fix.new_text.is_none() {
                 print!(

@@ -3,17 +3,22 @@
 //! (YAML 1.2 core schema: `yes`/`on` stay strings), `!reset`/`!override` tags kept.
 //!
 //! Refuses (reports, never panics): duplicate keys, aliases to unknown anchors, merge keys
-//! whose value is not a mapping, and alias chains deeper than [`MAX_DEPTH`] (alias bombs).
+//! whose value is not a mapping. Refuses the whole file, as Compose's YAML library does:
+//! nesting deeper than [`MAX_DEPTH`], an anchor whose value contains an alias to itself, and
+//! excessive aliasing (alias bombs, see [`allowed_alias_ratio`]).
 
 use indexmap::IndexMap;
 
 use super::tree::{Entry, FileId, MergeTag, Node, Origin, Value};
-use crate::document::{Document, NodeKind, NodeRef, Style};
+use crate::document::{Document, NodeId, NodeKind, NodeRef, Style};
 
-/// Deeper nesting than this is refused: it only happens with alias bombs.
+/// Deeper nesting than this is refused (Compose files need a handful of levels).
 const MAX_DEPTH: usize = 256;
-/// Expanding aliases may not create more nodes than this (billion-laughs guard).
-const MAX_NODES: usize = 2_000_000;
+/// go-yaml's excessive-aliasing check (what Compose uses): past this many decoded nodes, the
+/// share of nodes that come from alias expansion is capped, from 99 % down to 10 % at
+/// [`ALIAS_RATIO_HIGH`]. An alias bomb is refused after a few hundred thousand nodes.
+const ALIAS_RATIO_LOW: usize = 400_000;
+const ALIAS_RATIO_HIGH: usize = 4_000_000;
 
 /// A problem found while reading the tree; the caller turns it into a finding.
 #[derive(Debug, Clone)]
@@ -22,21 +27,49 @@ pub struct LoadProblem {
     pub message: String,
 }
 
-/// Reads the first document of `doc` (None when the file holds no document).
+/// Reads the first document of `doc` (None when the file holds no document, or when it is
+/// refused as a whole: then a problem says why).
 pub fn load(doc: &Document, file: FileId) -> (Option<Node>, Vec<LoadProblem>) {
     let mut loader = Loader {
         file,
         problems: Vec::new(),
-        budget: MAX_NODES,
+        decoded: 0,
+        from_aliases: 0,
+        expanding: Vec::new(),
+        outer_alias: None,
+        aborted: false,
     };
     let node = doc.root().map(|root| loader.node(root, 0));
+    if loader.aborted {
+        return (None, loader.problems);
+    }
     (node, loader.problems)
+}
+
+/// The share of decoded nodes that may come from alias expansion (go-yaml v3's rule).
+fn allowed_alias_ratio(decoded: usize) -> f64 {
+    if decoded <= ALIAS_RATIO_LOW {
+        0.99
+    } else if decoded >= ALIAS_RATIO_HIGH {
+        0.10
+    } else {
+        let range = (ALIAS_RATIO_HIGH - ALIAS_RATIO_LOW) as f64;
+        0.99 - 0.89 * ((decoded - ALIAS_RATIO_LOW) as f64 / range)
+    }
 }
 
 struct Loader {
     file: FileId,
     problems: Vec<LoadProblem>,
-    budget: usize,
+    /// Nodes decoded so far, and how many of them through an alias.
+    decoded: usize,
+    from_aliases: usize,
+    /// Anchored nodes whose alias is being expanded (to refuse self-containing anchors).
+    expanding: Vec<NodeId>,
+    /// The outermost alias being expanded: where an alias bomb is reported.
+    outer_alias: Option<Origin>,
+    /// The file is refused; the remaining nodes are not read.
+    aborted: bool,
 }
 
 impl Loader {
@@ -54,16 +87,31 @@ impl Loader {
         });
     }
 
+    /// Refuses the whole file with `message` at `node`.
+    fn abort(&mut self, node: &NodeRef<'_>, message: String) {
+        if !self.aborted {
+            self.problem(node, message);
+            self.aborted = true;
+        }
+    }
+
     fn node(&mut self, node: NodeRef<'_>, depth: usize) -> Node {
         let origin = self.origin(&node);
-        if depth > MAX_DEPTH || self.budget == 0 {
-            if self.budget > 0 {
-                self.problem(&node, "nesting too deep (alias loop or alias bomb)".into());
-            }
-            self.budget = 0;
+        if self.aborted {
             return Node::new(Value::Null, origin);
         }
-        self.budget -= 1;
+        if depth > MAX_DEPTH {
+            self.abort(
+                &node,
+                format!(
+                    "nesting deeper than {MAX_DEPTH} levels; Compose refuses such a file, flatten it"
+                ),
+            );
+            return Node::new(Value::Null, origin);
+        }
+        if !self.count_decoded() {
+            return Node::new(Value::Null, origin);
+        }
         let tag = match node.tag() {
             Some("!reset") => Some(MergeTag::Reset),
             Some("!override") => Some(MergeTag::Override),
@@ -78,8 +126,23 @@ impl Loader {
             ),
             NodeKind::Mapping { .. } => Value::Map(self.mapping(node, depth)),
             NodeKind::Alias { name } => match node.resolve_alias() {
+                Some(target) if self.contains(target, node) => {
+                    self.abort(
+                        &node,
+                        format!(
+                            "the anchor \"&{name}\" contains an alias to itself; Compose refuses \
+                             such a file, remove the alias"
+                        ),
+                    );
+                    Value::Null
+                }
                 Some(target) => {
+                    if self.expanding.is_empty() {
+                        self.outer_alias = Some(origin.clone());
+                    }
+                    self.expanding.push(target.id);
                     let mut resolved = self.node(target, depth + 1);
+                    self.expanding.pop();
                     resolved.tag = tag.or(resolved.tag);
                     return resolved;
                 }
@@ -90,6 +153,51 @@ impl Loader {
             },
         };
         Node { value, origin, tag }
+    }
+
+    /// Counts one decoded node (value or key), as go-yaml does; false when the file is refused
+    /// for excessive aliasing.
+    fn count_decoded(&mut self) -> bool {
+        self.decoded += 1;
+        if !self.expanding.is_empty() {
+            self.from_aliases += 1;
+        }
+        let excessive = self.from_aliases > 100
+            && self.decoded > 1000
+            && self.from_aliases as f64 / self.decoded as f64 > allowed_alias_ratio(self.decoded);
+        if excessive && !self.aborted {
+            let origin = self.outer_alias.clone().unwrap_or(Origin {
+                file: self.file,
+                span: 0..0,
+            });
+            self.problems.push(LoadProblem {
+                origin,
+                message: format!(
+                    "excessive aliasing: this alias expands to more than {} nodes (an alias \
+                     bomb); Compose refuses such a file, use fewer nested aliases",
+                    self.from_aliases
+                ),
+            });
+            self.aborted = true;
+        }
+        !self.aborted
+    }
+
+    /// Whether expanding `alias` (which refers to `target`) would expand `target` inside
+    /// itself: the alias is written inside the anchored node, or reached while expanding it.
+    fn contains(&self, target: NodeRef<'_>, alias: NodeRef<'_>) -> bool {
+        if self.expanding.contains(&target.id) {
+            return true;
+        }
+        let mut node = alias.parent();
+        for _ in 0..=MAX_DEPTH {
+            match node {
+                Some(n) if n.id == target.id => return true,
+                Some(n) => node = n.parent(),
+                None => return false,
+            }
+        }
+        false
     }
 
     fn mapping(&mut self, node: NodeRef<'_>, depth: usize) -> IndexMap<String, Entry> {
@@ -104,6 +212,9 @@ impl Loader {
                 self.problem(&key, "a mapping key must be a string".into());
                 continue;
             };
+            if !self.count_decoded() {
+                break;
+            }
             if name == "<<" && key.style() == Some(Style::Plain) {
                 merged.extend(self.merge_sources(value, depth));
                 continue;
@@ -308,5 +419,49 @@ mod tests {
     fn reset_tags_survive_loading() {
         let (node, _) = load_text("a: !reset []\n");
         assert_eq!(node.get("a").and_then(|n| n.tag), Some(MergeTag::Reset));
+    }
+
+    fn refused(text: &str) -> String {
+        let doc = Document::parse(text).expect("test YAML parses");
+        let (node, problems) = load(&doc, 0);
+        assert!(node.is_none(), "not refused: {text}");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        problems[0].message.clone()
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_quickly() {
+        let mut text = String::from("a0: &a0 [lol]\n");
+        for level in 1..=9 {
+            let items = vec![format!("*a{}", level - 1); 9].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+        }
+        assert!(refused(&text).contains("excessive aliasing"));
+    }
+
+    #[test]
+    fn self_containing_anchors_are_refused() {
+        assert!(refused("a: &a\n  b: *a\n").contains("contains an alias to itself"));
+        assert!(refused("a: &a [1, [*a]]\n").contains("contains an alias to itself"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        // The parser stops at ~250 levels; aliases nest anchored values further.
+        let deep = |inner: &str| format!("{}{inner}{}", "[".repeat(200), "]".repeat(200));
+        let text = format!("a: &a {}\nb: {}\n", deep("1"), deep("*a"));
+        assert!(refused(&text).contains("nesting deeper than"));
+    }
+
+    #[test]
+    fn many_uses_of_one_anchor_are_fine() {
+        let mut text = String::from("x: &base {image: nginx, restart: always, cpus: 1}\ns:\n");
+        for i in 0..2000 {
+            text.push_str(&format!("  s{i}: {{<<: *base, ports: [80]}}\n"));
+        }
+        let (node, problems) = load_text(&text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let services = node.get("s").and_then(Node::as_map).map(IndexMap::len);
+        assert_eq!(services, Some(2000));
     }
 }

@@ -194,17 +194,21 @@ impl Loader<'_> {
         let file = self.project.files.add(source.clone());
         let (tree, problems) = load(&source.document, file);
         let whole = Origin { file, span: 0..0 };
+        // No tree and a problem: the loader refused the file (alias bomb, too deep).
+        let refused = tree.is_none() && !problems.is_empty();
         self.project.problems.extend(
             problems
                 .into_iter()
                 .map(|p| Problem::error("yaml", p.origin, p.message)),
         );
         let Some(mut tree) = tree else {
-            self.project.problems.push(Problem::error(
-                "empty-file",
-                whole,
-                "empty compose file: Compose refuses a file without content",
-            ));
+            if !refused {
+                self.project.problems.push(Problem::error(
+                    "empty-file",
+                    whole,
+                    "empty compose file: Compose refuses a file without content",
+                ));
+            }
             return None;
         };
         if !matches!(tree.value, Value::Map(_)) {

@@ -3,7 +3,11 @@
 //! with defaults that may themselves hold variables.
 //!
 //! Promises: the result Compose computes, plus every variable left unset (for warnings) and
-//! the byte offset of each problem inside the string. Refuses: unbalanced `${` (an error).
+//! the byte offset of each problem inside the string. Refuses: unbalanced `${` (an error),
+//! and defaults nested deeper than [`MAX_NESTING`] (an error, not a stack overflow).
+
+/// `${A:-${B:-...}}` nested deeper than this is refused.
+pub const MAX_NESTING: usize = 64;
 
 /// Looks a variable up: `None` when unset.
 pub trait Lookup {
@@ -39,7 +43,7 @@ pub struct Substituted {
 /// Substitutes every variable in `text`.
 pub fn substitute(text: &str, env: &dyn Lookup) -> Result<Substituted, TemplateError> {
     let mut out = Substituted::default();
-    substitute_into(text, 0, env, &mut out)?;
+    substitute_into(text, 0, env, &mut out, 0)?;
     Ok(out)
 }
 
@@ -53,6 +57,7 @@ fn substitute_into(
     base: usize,
     env: &dyn Lookup,
     out: &mut Substituted,
+    depth: usize,
 ) -> Result<(), TemplateError> {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -70,6 +75,16 @@ fn substitute_into(
                 i = start + 2;
             }
             Some(b'{') => {
+                if depth >= MAX_NESTING {
+                    // The start of the expression: enough to find it, not the whole chain.
+                    let end = (start..=text.len())
+                        .find(|&e| e >= start + 32 && text.is_char_boundary(e))
+                        .unwrap_or(text.len());
+                    return Err(TemplateError::Invalid {
+                        offset: base + start,
+                        text: text[start..end].to_string(),
+                    });
+                }
                 let close =
                     matching_brace(text, start + 2).ok_or_else(|| TemplateError::Invalid {
                         offset: base + start,
@@ -81,6 +96,7 @@ fn substitute_into(
                     base + start + 2,
                     env,
                     out,
+                    depth + 1,
                 )?;
                 i = close + 1;
             }
@@ -136,6 +152,7 @@ fn braced(
     inner_base: usize,
     env: &dyn Lookup,
     out: &mut Substituted,
+    depth: usize,
 ) -> Result<(), TemplateError> {
     let name_end = inner
         .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
@@ -167,19 +184,19 @@ fn braced(
     let value = env.get(name);
     let empty = value.is_none_or(str::is_empty);
     match op {
-        ":-" if empty => substitute_into(arg, arg_base, env, out)?,
-        "-" if value.is_none() => substitute_into(arg, arg_base, env, out)?,
+        ":-" if empty => substitute_into(arg, arg_base, env, out, depth)?,
+        "-" if value.is_none() => substitute_into(arg, arg_base, env, out, depth)?,
         ":?" | "?" if (op == ":?" && empty) || value.is_none() => {
             let mut message = Substituted::default();
-            substitute_into(arg, arg_base, env, &mut message)?;
+            substitute_into(arg, arg_base, env, &mut message, depth)?;
             return Err(TemplateError::Required {
                 offset,
                 name: name.to_string(),
                 message: message.value,
             });
         }
-        ":+" if !empty => substitute_into(arg, arg_base, env, out)?,
-        "+" if value.is_some() => substitute_into(arg, arg_base, env, out)?,
+        ":+" if !empty => substitute_into(arg, arg_base, env, out, depth)?,
+        "+" if value.is_some() => substitute_into(arg, arg_base, env, out, depth)?,
         ":+" | "+" => {}
         "^^" => {
             return Err(TemplateError::Invalid {
@@ -239,6 +256,24 @@ mod tests {
             substitute("${no spaces}", &env()),
             Err(TemplateError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("{}x{}", "${A:-".repeat(10_000), "}".repeat(10_000));
+        assert!(matches!(
+            substitute(&text, &env()),
+            Err(TemplateError::Invalid { offset, .. }) if offset == 5 * MAX_NESTING
+        ));
+        let ok = format!(
+            "{}x{}",
+            "${A:-".repeat(MAX_NESTING),
+            "}".repeat(MAX_NESTING)
+        );
+        assert_eq!(
+            substitute(&ok, &HashMap::new()).map(|s| s.value),
+            Ok("x".into())
+        );
     }
 
     #[test]

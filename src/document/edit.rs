@@ -952,11 +952,14 @@ impl<'d> Planner<'d> {
 }
 
 /// Subtrees claimed by the edits of a batch: an edit inside a subtree that another edit
-/// removes (or empties) conflicts with it; the later one is refused.
+/// removes (or empties) conflicts with it; the later one is refused. Indexed by path (and
+/// every prefix of the touched paths) so that a batch of thousands of edits stays linear.
 #[derive(Default)]
 struct Footprints {
-    removed: Vec<(Path, usize)>,
-    touched: Vec<(Path, usize)>,
+    /// Removed subtree → the edit that removes it (prefix-free: nested removals conflict).
+    removed: std::collections::HashMap<Path, usize>,
+    /// Every prefix of a touched path → the first touched path under it and its edit.
+    touched: std::collections::HashMap<Path, (Path, usize)>,
 }
 
 impl Footprints {
@@ -970,16 +973,26 @@ impl Footprints {
                 ),
             )
         };
-        if let Some((p, other)) = self.removed.iter().find(|(p, _)| footprint.starts_with(p)) {
-            return Err(conflict(*other, p));
+        fn prefixes(path: &Path) -> impl Iterator<Item = Path> + '_ {
+            let segments = path.segments();
+            (0..=segments.len()).map(move |n| Path(segments[..n].to_vec()))
+        }
+        if let Some((p, other)) =
+            prefixes(&footprint).find_map(|p| self.removed.get(&p).map(|&other| (p, other)))
+        {
+            return Err(conflict(other, &p));
         }
         if matches!(edit, Edit::Remove { .. }) {
-            if let Some((p, other)) = self.touched.iter().find(|(p, _)| p.starts_with(&footprint)) {
+            if let Some((p, other)) = self.touched.get(&footprint) {
                 return Err(conflict(*other, p));
             }
-            self.removed.push((footprint.clone(), source));
+            self.removed.insert(footprint.clone(), source);
         }
-        self.touched.push((footprint, source));
+        for prefix in prefixes(&footprint) {
+            self.touched
+                .entry(prefix)
+                .or_insert_with(|| (footprint.clone(), source));
+        }
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ pub enum LoadError {
     #[error("{line}:{col}: the file is not valid UTF-8; save it as UTF-8")]
     NotUtf8 { line: usize, col: usize },
     #[error(
-        "1:1: the file is {size} bytes, above the {limit}-byte limit; split it or raise --max-file-size"
+        "1:1: the file is {size} bytes, above the {limit}-byte limit; split it into several files"
     )]
     TooLarge { size: usize, limit: usize },
     #[error("{line}:{col}: invalid YAML: {message}; fix the syntax at this position")]

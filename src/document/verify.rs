@@ -147,10 +147,16 @@ fn key_matches(key: &Y, wanted: &str) -> bool {
 
 fn child<'v>(value: &'v mut Y, segment: &Segment) -> Option<&'v mut Y> {
     match (untag(value), segment) {
-        (Y::Mapping(map), Segment::Key(k)) => map
-            .iter_mut()
-            .find(|(key, _)| key_matches(key, k))
-            .map(|(_, v)| v),
+        (Y::Mapping(map), Segment::Key(k)) => {
+            // A string key is found by hash (duplicate keys are refused at load, so it is
+            // the only match); other scalars (`1:`, `true:`) by their text.
+            if map.contains_key(k.as_str()) {
+                return map.get_mut(k.as_str());
+            }
+            map.iter_mut()
+                .find(|(key, _)| key_matches(key, k))
+                .map(|(_, v)| v)
+        }
         (Y::Sequence(seq), Segment::Index(i)) => seq.get_mut(*i),
         _ => None,
     }

@@ -7,7 +7,13 @@ use similar::{ChangeTag, TextDiff};
 use super::{Style, redact};
 
 /// A unified diff between `old` and `new` for `path`, with secrets redacted.
-pub fn unified(path: &Path, old: &str, new: &str, secrets: &[String], style: &Style) -> String {
+pub fn unified(
+    path: &Path,
+    old: &str,
+    new: &str,
+    secrets: &super::Secrets,
+    style: &Style,
+) -> String {
     let name = path.display().to_string();
     let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();

@@ -18,27 +18,82 @@ pub struct Style {
     pub quiet: bool,
 }
 
-/// Every secret value of a file's findings, longest first (so overlapping values redact whole).
-pub fn secrets_of(report: &FileReport) -> Vec<String> {
-    let mut values: Vec<String> = report
-        .findings
-        .iter()
-        .flat_map(|f| f.redact.iter().cloned())
-        .filter(|v| !v.is_empty())
-        .collect();
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    values.dedup();
-    values
+/// The secret values of one file, matched in one pass over a text (a file with thousands of
+/// secrets and thousands of findings would otherwise be quadratic).
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    /// Longest first (so overlapping values redact whole).
+    values: Vec<String>,
+    matcher: Option<aho_corasick::AhoCorasick>,
+}
+
+impl Secrets {
+    pub fn new(mut values: Vec<String>) -> Secrets {
+        values.retain(|v| !v.is_empty());
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.dedup();
+        let matcher = (!values.is_empty())
+            .then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&values)
+                    .ok()
+            })
+            .flatten();
+        Secrets { values, matcher }
+    }
+
+    /// Whether `text` shows any secret.
+    pub fn found_in(&self, text: &str) -> bool {
+        match &self.matcher {
+            Some(m) => m.is_match(text),
+            None => self.values.iter().any(|s| text.contains(s.as_str())),
+        }
+    }
+
+    fn replace_in(&self, text: &str) -> String {
+        match &self.matcher {
+            Some(m) => {
+                let mut out = String::with_capacity(text.len());
+                m.replace_all_with(text, &mut out, |_, _, dst| {
+                    dst.push_str(REDACTED);
+                    true
+                });
+                out
+            }
+            None => self
+                .values
+                .iter()
+                .fold(text.to_string(), |acc, s| acc.replace(s.as_str(), REDACTED)),
+        }
+    }
+}
+
+impl std::ops::Deref for Secrets {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        &self.values
+    }
+}
+
+/// Every secret value of a file's findings.
+pub fn secrets_of(report: &FileReport) -> Secrets {
+    Secrets::new(
+        report
+            .findings
+            .iter()
+            .flat_map(|f| f.redact.iter().cloned())
+            .collect(),
+    )
 }
 
 /// Replaces every secret value in `text` unless the user asked to see them.
-pub fn redact(text: &str, secrets: &[String], style: &Style) -> String {
-    if style.show_secrets {
+pub fn redact(text: &str, secrets: &Secrets, style: &Style) -> String {
+    if style.show_secrets || secrets.is_empty() {
         return text.to_string();
     }
-    secrets
-        .iter()
-        .fold(text.to_string(), |acc, s| acc.replace(s.as_str(), REDACTED))
+    secrets.replace_in(text)
 }
 
 /// A file's report together with the fix computed for it (for `fix`).

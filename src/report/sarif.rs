@@ -15,25 +15,40 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
     for entry in entries {
         let secrets = secrets_of(entry.report);
         let uri = entry.report.path.display().to_string().replace('\\', "/");
+        // Each fix is applied and verified alone against the whole file: bound the work so
+        // that a file with thousands of findings stays linear.
+        let mut budget = FixBudget::for_file(entry.report.source.as_deref());
         for finding in &entry.report.findings {
             if !rules.iter().any(|r| r["id"] == finding.rule) {
                 rules.push(rule_descriptor(&finding.rule));
             }
+            let mut omitted = false;
             let mut fixes = match (&finding.fix, &entry.report.source) {
-                (Some(_), Some(source)) => artifact_changes(finding, source, &uri),
+                (Some(_), Some(source)) if budget.take() => artifact_changes(finding, source, &uri),
+                (Some(_), Some(_)) => {
+                    omitted = true;
+                    Vec::new()
+                }
                 _ => Vec::new(),
             };
             // A fix whose new text would show a secret is left out rather than redacted,
             // since a redacted replacement would be wrong if applied.
             if !style.show_secrets {
-                fixes.retain(|fix| !secrets.iter().any(|s| fix.to_string().contains(s.as_str())));
+                fixes.retain(|fix| !secrets.found_in(&fix.to_string()));
             }
-            results.push(result(
+            let mut value = result(
                 finding,
                 &uri,
                 &redact(&finding.message, &secrets, style),
                 fixes,
-            ));
+            );
+            if omitted {
+                value["properties"] = json!({"fixOmitted": format!(
+                    "more than {} fixes in this file: run `shipshape fix` to see this one",
+                    budget.granted
+                )});
+            }
+            results.push(value);
         }
         if let Some(error) = &entry.report.error {
             results.push(json!({
@@ -60,6 +75,36 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// How many fixes of one file are described as `artifactChanges`.
+const MAX_FIXES_PER_FILE: usize = 50;
+/// How many bytes of file text may be re-verified for them, in all.
+const MAX_FIX_BYTES_PER_FILE: usize = 1024 * 1024;
+
+struct FixBudget {
+    left: usize,
+    granted: usize,
+}
+
+impl FixBudget {
+    fn for_file(source: Option<&Source>) -> FixBudget {
+        let size = source.map_or(1, |s| s.document.text().len().max(1));
+        FixBudget {
+            // At least one, however large the file.
+            left: (MAX_FIX_BYTES_PER_FILE / size).clamp(1, MAX_FIXES_PER_FILE),
+            granted: 0,
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        if self.left == 0 {
+            return false;
+        }
+        self.left -= 1;
+        self.granted += 1;
+        true
+    }
 }
 
 fn rule_descriptor(id: &str) -> Value {
@@ -110,10 +155,15 @@ fn artifact_changes(finding: &Finding, source: &Source, uri: &str) -> Vec<Value>
     };
     let old_text = source.document.text();
     let diff = TextDiff::from_lines(old_text, &new_text);
-    let old_lines: Vec<&str> = old_text.split_inclusive('\n').collect();
-    let new_lines: Vec<&str> = new_text.split_inclusive('\n').collect();
-    let char_offset =
-        |line: usize| -> usize { old_lines[..line].iter().map(|l| l.chars().count()).sum() };
+    // The diff's own lines: its ranges index them (it also splits at a lone `\r`).
+    let old_lines: Vec<&str> = diff.iter_old_slices().collect();
+    let new_lines: Vec<&str> = diff.iter_new_slices().collect();
+    // Character offset of each old line's start (and of the end), computed once.
+    let mut offsets = Vec::with_capacity(old_lines.len() + 1);
+    offsets.push(0);
+    for line in &old_lines {
+        offsets.push(offsets[offsets.len() - 1] + line.chars().count());
+    }
     let replacements: Vec<Value> = diff
         .ops()
         .iter()
@@ -121,13 +171,12 @@ fn artifact_changes(finding: &Finding, source: &Source, uri: &str) -> Vec<Value>
         .map(|op| {
             let old = op.old_range();
             let new = op.new_range();
-            let deleted: usize = old_lines[old.clone()]
-                .iter()
-                .map(|l| l.chars().count())
-                .sum();
+            let start = offsets.get(old.start).copied().unwrap_or_default();
+            let deleted = offsets.get(old.end).copied().unwrap_or(start) - start;
+            let inserted = new_lines.get(new).map(<[&str]>::concat).unwrap_or_default();
             json!({
-                "deletedRegion": {"charOffset": char_offset(old.start), "charLength": deleted},
-                "insertedContent": {"text": new_lines[new].concat()},
+                "deletedRegion": {"charOffset": start, "charLength": deleted},
+                "insertedContent": {"text": inserted},
             })
         })
         .collect();

@@ -16,13 +16,21 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
     for entry in entries {
         // Load errors go to stderr with the other errors (see `cli::output`).
         let secrets = secrets_of(entry.report);
+        let lines = entry
+            .report
+            .source
+            .as_ref()
+            .map(|s| s.document.text().split_inclusive('\n').collect::<Vec<_>>())
+            .unwrap_or_default();
         for finding in entry
             .report
             .findings
             .iter()
             .filter(|f| f.suppressed.is_none())
         {
-            out.push_str(&finding_block(entry, finding, &secrets, style, &renderer));
+            out.push_str(&finding_block(
+                entry, finding, &lines, &secrets, style, &renderer,
+            ));
             out.push('\n');
         }
     }
@@ -32,7 +40,8 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
 fn finding_block(
     entry: &Entry<'_>,
     finding: &Finding,
-    secrets: &[String],
+    lines: &[&str],
+    secrets: &super::Secrets,
     style: &Style,
     renderer: &Renderer,
 ) -> String {
@@ -53,11 +62,11 @@ fn finding_block(
             finding.rule
         )
     };
-    let Some(source) = &entry.report.source else {
+    if entry.report.source.is_none() {
         return headline();
-    };
-    let text = source.document.text();
-    let Some(snippet_line) = text.split_inclusive('\n').nth(line.saturating_sub(1)) else {
+    }
+    // `lines` is split once per file: a file with many findings stays linear.
+    let Some(snippet_line) = lines.get(line.saturating_sub(1)) else {
         return headline();
     };
     let shown = redact(snippet_line.trim_end_matches(['\n', '\r']), secrets, style);

@@ -70,22 +70,29 @@ pub fn get_path<'d>(mapping: NodeRef<'d>, keys: &[&str]) -> Option<NodeRef<'d>> 
 /// Every key of `mapping` with its effective value (own entries override merged ones).
 pub fn entries(mapping: NodeRef<'_>) -> Vec<(String, NodeRef<'_>)> {
     let mut out: Vec<(String, NodeRef<'_>)> = Vec::new();
-    collect_entries(resolve(mapping), &mut out, 0);
+    let mut seen = std::collections::HashSet::new();
+    collect_entries(resolve(mapping), &mut out, &mut seen, 0);
     out
 }
 
-fn collect_entries<'d>(mapping: NodeRef<'d>, out: &mut Vec<(String, NodeRef<'d>)>, depth: usize) {
+fn collect_entries<'d>(
+    mapping: NodeRef<'d>,
+    out: &mut Vec<(String, NodeRef<'d>)>,
+    seen: &mut std::collections::HashSet<&'d str>,
+    depth: usize,
+) {
     if depth > MAX_DEPTH {
         return;
     }
     for (key, value) in mapping.entries().filter(|(k, _)| !is_merge_key(*k)) {
         let Some(key) = key.as_str() else { continue };
-        if !out.iter().any(|(k, _)| k == key) {
+        // A set, not a scan of `out`: a mapping with many keys stays linear.
+        if seen.insert(key) {
             out.push((key.to_string(), resolve(value)));
         }
     }
     for source in merged_sources(mapping) {
-        collect_entries(source, out, depth + 1);
+        collect_entries(source, out, seen, depth + 1);
     }
 }
 
@@ -104,15 +111,26 @@ pub fn strings<'d>(node: Option<NodeRef<'d>>) -> Vec<&'d str> {
 }
 
 /// The data a node stands for, as Compose loads it (aliases and merge keys resolved).
+/// None when it cannot be known: an unresolved alias, or more than [`MAX_VALUE_NODES`] nodes
+/// once aliases are expanded (an alias bomb is never equal to a policy's value).
 pub fn to_value(node: NodeRef<'_>) -> Option<crate::document::Value> {
-    to_value_at_depth(node, 0)
+    let mut budget = MAX_VALUE_NODES;
+    to_value_at_depth(node, 0, &mut budget)
 }
 
-fn to_value_at_depth(node: NodeRef<'_>, depth: usize) -> Option<crate::document::Value> {
+/// The most nodes [`to_value`] builds.
+pub const MAX_VALUE_NODES: usize = 100_000;
+
+fn to_value_at_depth(
+    node: NodeRef<'_>,
+    depth: usize,
+    budget: &mut usize,
+) -> Option<crate::document::Value> {
     use crate::document::{NodeKind, Value};
-    if depth > 64 {
+    if depth > 64 || *budget == 0 {
         return None;
     }
+    *budget -= 1;
     let node = resolve(node);
     match node.kind() {
         NodeKind::Scalar {
@@ -129,12 +147,12 @@ fn to_value_at_depth(node: NodeRef<'_>, depth: usize) -> Option<crate::document:
         NodeKind::Scalar { value, .. } => Some(Value::Str(value.clone())),
         NodeKind::Sequence { .. } => node
             .items()
-            .map(|i| to_value_at_depth(i, depth + 1))
+            .map(|i| to_value_at_depth(i, depth + 1, budget))
             .collect::<Option<Vec<_>>>()
             .map(Value::Seq),
         NodeKind::Mapping { .. } => entries(node)
             .into_iter()
-            .map(|(k, v)| Some((k, to_value_at_depth(v, depth + 1)?)))
+            .map(|(k, v)| Some((k, to_value_at_depth(v, depth + 1, budget)?)))
             .collect::<Option<Vec<_>>>()
             .map(Value::Map),
         NodeKind::Alias { .. } => None,
