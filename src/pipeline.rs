@@ -81,15 +81,23 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
             f.message.clone(),
         ))
     });
+    let mut by_path: std::collections::HashMap<PathBuf, usize> = reports
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.path.clone(), i))
+        .collect();
     for finding in validation {
-        match reports.iter_mut().find(|r| r.path == finding.file) {
-            Some(report) => report.findings.push(finding),
-            None => reports.push(FileReport {
-                path: finding.file.clone(),
-                source: sources.get(&finding.file),
-                findings: vec![finding],
-                error: None,
-            }),
+        match by_path.get(&finding.file) {
+            Some(&i) => reports[i].findings.push(finding),
+            None => {
+                by_path.insert(finding.file.clone(), reports.len());
+                reports.push(FileReport {
+                    path: finding.file.clone(),
+                    source: sources.get(&finding.file),
+                    findings: vec![finding],
+                    error: None,
+                });
+            }
         }
     }
     for report in &mut reports {
