@@ -51,77 +51,69 @@ fn lookup<'a>(service: &Service<'a>, keys: &[String]) -> Option<crate::document:
 }
 
 fn ensure(ctx: &Context<'_>, rule: &GenericRule, service: &Service<'_>) -> Option<Finding> {
-    let missing: Vec<&(Vec<String>, Value)> = rule
+    let missing = rule
         .values
         .iter()
         .filter(|(keys, _)| lookup(service, keys).is_none())
         .collect();
-    if missing.is_empty() {
-        return None;
-    }
-    let names: Vec<String> = missing
-        .iter()
-        .map(|(k, _)| format!("`{}`", dotted(k)))
-        .collect();
-    let finding = ctx.finding(
-        &rule.id,
-        Location::Key(service.path.clone()),
+    write_values(ctx, rule, service, missing, "add", |names| {
         format!(
-            "service `{}` has no {} ({})",
-            service.name,
-            names.join(", "),
-            rule.description
-        ),
-    );
-    if service.is_alias || missing.iter().any(|(k, _)| crosses_merge(service, k)) {
-        return Some(finding);
-    }
-    let edits = missing
-        .iter()
-        .map(|(keys, value)| Edit::Set {
-            path: path_of(service, keys),
-            value: value.clone(),
-        })
-        .collect();
-    Some(finding.with_fix(fix(rule, format!("add {}", names.join(", ")), edits)))
+            "service `{}` has no {names} ({})",
+            service.name, rule.description
+        )
+    })
 }
 
 fn set(ctx: &Context<'_>, rule: &GenericRule, service: &Service<'_>) -> Option<Finding> {
-    let differing: Vec<&(Vec<String>, Value)> = rule
+    let differing = rule
         .values
         .iter()
         .filter(|(keys, value)| {
             lookup(service, keys).and_then(merge::to_value).as_ref() != Some(value)
         })
         .collect();
-    if differing.is_empty() {
+    write_values(ctx, rule, service, differing, "set", |names| {
+        format!(
+            "service `{}`: {names} must be set by policy ({})",
+            service.name, rule.description
+        )
+    })
+}
+
+/// A finding for `entries` (the values `ensure`/`set` want written) with a fix that sets them,
+/// unless a value would land in a merged or aliased mapping (reported only).
+fn write_values(
+    ctx: &Context<'_>,
+    rule: &GenericRule,
+    service: &Service<'_>,
+    entries: Vec<&(Vec<String>, Value)>,
+    verb: &str,
+    message: impl Fn(&str) -> String,
+) -> Option<Finding> {
+    if entries.is_empty() {
         return None;
     }
-    let names: Vec<String> = differing
+    let names: Vec<String> = entries
         .iter()
         .map(|(k, _)| format!("`{}`", dotted(k)))
         .collect();
+    let names = names.join(", ");
     let finding = ctx.finding(
         &rule.id,
         Location::Key(service.path.clone()),
-        format!(
-            "service `{}`: {} must be set by policy ({})",
-            service.name,
-            names.join(", "),
-            rule.description
-        ),
+        message(&names),
     );
-    if service.is_alias || differing.iter().any(|(k, _)| crosses_merge(service, k)) {
+    if service.is_alias || entries.iter().any(|(k, _)| crosses_merge(service, k)) {
         return Some(finding);
     }
-    let edits = differing
+    let edits = entries
         .iter()
         .map(|(keys, value)| Edit::Set {
             path: path_of(service, keys),
             value: value.clone(),
         })
         .collect();
-    Some(finding.with_fix(fix(rule, format!("set {}", names.join(", ")), edits)))
+    Some(finding.with_fix(fix(rule, format!("{verb} {names}"), edits)))
 }
 
 fn remove(ctx: &Context<'_>, rule: &GenericRule, service: &Service<'_>) -> Option<Finding> {
