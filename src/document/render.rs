@@ -135,6 +135,8 @@ pub fn scalar(value: &Value, style: Option<Style>, in_flow: bool) -> String {
         }
         Value::Str(s) => string(s, style, in_flow),
         Value::Seq(_) | Value::Map(_) => flow(value, style),
+        // Flow collections quote their strings unless the neighbours say otherwise.
+        Value::Flow(inner) => flow(inner, style.or(Some(Style::DoubleQuoted))),
     }
 }
 

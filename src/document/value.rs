@@ -10,6 +10,8 @@ pub enum Value {
     Str(String),
     Seq(Vec<Value>),
     Map(Vec<(String, Value)>),
+    /// A collection to write in flow style (`["CMD", "pg_isready"]`) even in block context.
+    Flow(Box<Value>),
 }
 
 impl Value {
@@ -35,6 +37,7 @@ impl Value {
             Value::Float(x) => Y::Number((*x).into()),
             Value::Str(s) => Y::String(s.clone()),
             Value::Seq(items) => Y::Sequence(items.iter().map(Value::to_yaml).collect()),
+            Value::Flow(inner) => inner.to_yaml(),
             Value::Map(entries) => Y::Mapping(
                 entries
                     .iter()

@@ -152,7 +152,10 @@ pub(super) fn planned(service: &Service<'_>, options: &Options) -> Option<Planne
     let value = Value::map([
         (
             "test",
-            Value::Seq(entry.test.iter().map(Value::str).collect()),
+            // Compose files conventionally write the test command on one line.
+            Value::Flow(Box::new(Value::Seq(
+                entry.test.iter().map(Value::str).collect(),
+            ))),
         ),
         (
             "interval",
