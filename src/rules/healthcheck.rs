@@ -50,7 +50,7 @@ declare_rule! {
     /// db:
     ///   image: postgres:16
     ///   healthcheck:                 # added
-    ///     test: [CMD-SHELL, "pg_isready -U $${POSTGRES_USER:-postgres}"]
+    ///     test: ["CMD-SHELL", "pg_isready -U $${POSTGRES_USER:-postgres}"]
     ///     interval: 10s
     ///     timeout: 5s
     ///     retries: 5
