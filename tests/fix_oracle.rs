@@ -10,6 +10,9 @@
 //! Needs Docker Compose v2 (`DOCKER_COMPOSE_BIN`); `.ci/run` installs it. Narrow a run with
 //! `FIX_ORACLE_FILTER=<substring of the path>` and `FIX_ORACLE_PACKS=production,legacy`.
 
+mod common;
+use common::shared_dir;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,12 +21,6 @@ use std::sync::Mutex;
 use serde_json::Value;
 
 const PACKS: &[&str] = &["recommended", "production", "legacy"];
-
-fn shared_dir() -> PathBuf {
-    std::env::var_os("SHIPSHAPE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"))
-}
 
 fn compose_bin() -> PathBuf {
     match std::env::var_os("DOCKER_COMPOSE_BIN") {
@@ -56,22 +53,7 @@ fn allowed_paths(rule: &str) -> &'static [&'static str] {
 }
 
 fn corpus_files(corpus: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![corpus.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    let mut files = common::yaml_files(corpus);
     let filter = std::env::var("FIX_ORACLE_FILTER").unwrap_or_default();
     files.retain(|f| f.to_string_lossy().contains(&filter));
     files

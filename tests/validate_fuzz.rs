@@ -3,33 +3,15 @@
 //! token soup from proptest. Only parseable texts reach validation (the pipeline reports
 //! the rest); what matters here is that validation returns findings instead of panicking.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::shared_dir;
+
+use std::path::Path;
 
 use proptest::prelude::*;
 use shipshape::compose::Variables;
 use shipshape::schema::{ValidateOptions, validate_project_with_env};
 use shipshape::source::SourceCache;
-
-fn shared_dir() -> PathBuf {
-    std::env::var_os("SHIPSHAPE_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-        PathBuf::from,
-    )
-}
-
-fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            corpus_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(path);
-        }
-    }
-}
 
 /// Validates `text` as if it were a file at `path`; panics propagate to the test.
 fn validate_text(path: &Path, text: &str) {
@@ -111,9 +93,7 @@ fn mutations(text: &str, seed: usize) -> Vec<String> {
 
 #[test]
 fn mutated_corpus_files_never_panic() {
-    let mut files = Vec::new();
-    corpus_files(&shared_dir().join("corpus"), &mut files);
-    files.sort();
+    let files = common::yaml_files(&shared_dir().join("corpus"));
     assert!(!files.is_empty(), "corpus not found; set SHIPSHAPE_SHARED");
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("compose.yaml");

@@ -5,6 +5,9 @@
 //! right on our side are listed in `tests/parity-allowlist.txt` with a reason; the test fails
 //! on any other divergence and on stale entries.
 
+mod common;
+use common::shared_dir;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,13 +15,6 @@ use std::process::Command;
 use rayon::prelude::*;
 
 const ALLOWLIST: &str = include_str!("parity-allowlist.txt");
-
-fn shared_dir() -> PathBuf {
-    std::env::var_os("SHIPSHAPE_SHARED").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-        PathBuf::from,
-    )
-}
 
 fn compose_bin() -> PathBuf {
     let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
@@ -33,20 +29,6 @@ fn compose_bin() -> PathBuf {
         bin.display()
     );
     bin
-}
-
-fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            corpus_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(path);
-        }
-    }
 }
 
 /// A command run from the file's directory with nothing in its environment but PATH/HOME.
@@ -160,9 +142,7 @@ fn expected_rules(compose_message: &str) -> &'static [&'static str] {
 fn verdicts_match_docker_compose() {
     let bin = compose_bin();
     let corpus = shared_dir().join("corpus");
-    let mut files = Vec::new();
-    corpus_files(&corpus, &mut files);
-    files.sort();
+    let files = common::yaml_files(&corpus);
     assert!(
         files.len() > 500,
         "corpus not found under {}",
@@ -318,9 +298,7 @@ fn multi_file_projects(corpus: &Path) -> Vec<(PathBuf, Vec<String>)> {
     .collect();
     // nginx-proxy's test suite: the base file, the test's base override if any, the test file.
     let tests = corpus.join("nginx-proxy__nginx-proxy/test");
-    let mut test_files = Vec::new();
-    corpus_files(&tests, &mut test_files);
-    test_files.sort();
+    let test_files = common::yaml_files(&tests);
     for file in test_files {
         let Ok(relative) = file.strip_prefix(&tests) else {
             continue;

@@ -2,7 +2,7 @@
 #![allow(dead_code)] // each test crate uses a different subset
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub struct Run {
     pub code: i32,
@@ -64,4 +64,40 @@ pub fn unprivileged(dir: &Path, args: &[&str]) -> Run {
 pub fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// `<CARGO_MANIFEST_DIR>/../shared`, or `$SHIPSHAPE_SHARED`. Panics (failing the test) with
+/// instructions when the data is missing: a suite that silently passes without its data proves
+/// nothing.
+pub fn shared_dir() -> PathBuf {
+    let dir = std::env::var_os("SHIPSHAPE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(
+        dir.join("corpus").is_dir() && dir.join("yaml-test-suite").is_dir(),
+        "shared test data not found at {}: it must contain corpus/ (the public compose corpus, \
+         see corpus/SOURCES.md) and yaml-test-suite/ (the `data` branch of \
+         https://github.com/yaml/yaml-test-suite). Check out the project's shared data next to \
+         the repository or set SHIPSHAPE_SHARED to its location.",
+        dir.display()
+    );
+    dir
+}
+
+/// Every `*.yml` / `*.yaml` file under `dir`, sorted.
+pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
 }

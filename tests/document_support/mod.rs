@@ -2,33 +2,19 @@
 //! walk it. Each suite uses a subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::shared_dir;
 
 /// `<CARGO_MANIFEST_DIR>/../shared`, or `$SHIPSHAPE_SHARED`. Panics (failing the test) with
 /// instructions when the data is missing: a suite that silently passes without its data proves
 /// nothing.
-pub fn shared_dir() -> PathBuf {
-    let dir = std::env::var_os("SHIPSHAPE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    assert!(
-        dir.join("corpus").is_dir() && dir.join("yaml-test-suite").is_dir(),
-        "shared test data not found at {}: it must contain corpus/ (the public compose corpus, \
-         see corpus/SOURCES.md) and yaml-test-suite/ (the `data` branch of \
-         https://github.com/yaml/yaml-test-suite). Check out the project's shared data next to \
-         the repository or set SHIPSHAPE_SHARED to its location.",
-        dir.display()
-    );
-    dir
-}
-
 /// Every `*.yml` / `*.yaml` under the corpus, sorted, with its path relative to the corpus.
 pub fn corpus_files() -> Vec<(String, PathBuf)> {
     let root = shared_dir().join("corpus");
-    let mut files = Vec::new();
-    walk(&root, &mut files);
-    files.sort();
-    let files: Vec<(String, PathBuf)> = files
+    let files: Vec<(String, PathBuf)> = common::yaml_files(&root)
         .into_iter()
         .map(|p| {
             let name = p.strip_prefix(&root).unwrap_or(&p).display().to_string();
@@ -42,20 +28,6 @@ pub fn corpus_files() -> Vec<(String, PathBuf)> {
         files.len()
     );
     files
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(path);
-        }
-    }
 }
 
 /// A case of the YAML test suite: `229Q` or `SM9W/01`.
