@@ -91,12 +91,7 @@ fn readiness(ctx: &Context<'_>, name: &str, options: &Options) -> Readiness {
 }
 
 fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
-    let Some(options) = rule.options.downcast_ref::<Options>() else {
-        return Vec::new();
-    };
-    ctx.selected(&rule.selector)
-        .filter_map(|service| check_service(ctx, rule, options, service))
-        .collect()
+    ctx.per_service::<Options>(rule, check_service)
 }
 
 fn check_service(

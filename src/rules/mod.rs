@@ -154,6 +154,21 @@ impl<'a> Context<'a> {
         self.services.iter().filter(move |s| selector.matches(*s))
     }
 
+    /// Runs `check_service` with the rule's options on every service its `match:` selects
+    /// (nothing when the options are not of type `O`, which loading rules out).
+    pub fn per_service<O: 'static>(
+        &self,
+        rule: &ActiveRule,
+        check_service: fn(&Context<'_>, &ActiveRule, &O, &Service<'_>) -> Option<Finding>,
+    ) -> Vec<Finding> {
+        let Some(options) = rule.options.downcast_ref::<O>() else {
+            return Vec::new();
+        };
+        self.selected(&rule.selector)
+            .filter_map(|service| check_service(self, rule, options, service))
+            .collect()
+    }
+
     pub fn service(&self, name: &str) -> Option<&Service<'a>> {
         self.services.iter().find(|s| s.name == name)
     }

@@ -71,12 +71,7 @@ declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
-    let Some(options) = rule.options.downcast_ref::<Options>() else {
-        return Vec::new();
-    };
-    ctx.selected(&rule.selector)
-        .filter_map(|service| check_service(ctx, rule, options, service))
-        .collect()
+    ctx.per_service::<Options>(rule, check_service)
 }
 
 fn check_service(
