@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::document::{Edit, EditError, EditOptions};
+use crate::document::{Edit, EditOptions};
 use crate::finding::{FileChange, Finding, Location, Safety, Severity};
 use crate::policy::PolicySet;
 use crate::schema::{self, ValidateOptions};
@@ -299,7 +299,7 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixResult {
                 .refused
                 .iter()
                 .find(|(e, _)| owners[*e] == i)
-                .map(|(_, e)| describe(e))
+                .map(|(_, e)| e.to_string())
                 .unwrap_or_default();
             let (rule, _) = candidates.remove(i);
             result.refused.push((rule, reason));
@@ -315,10 +315,6 @@ fn flatten(candidates: &[(String, crate::finding::Fix)]) -> (Vec<Edit>, Vec<usiz
         owners.extend(std::iter::repeat_n(i, fix.edits.len()));
     }
     (edits, owners)
-}
-
-fn describe(error: &EditError) -> String {
-    error.to_string()
 }
 
 /// Whether any unsuppressed finding reaches `at_least` (exit code 1).
