@@ -10,7 +10,7 @@
 //! Needs Docker Compose v2 (`DOCKER_COMPOSE_BIN`); `.ci/run` installs it. Narrow a run with
 //! `FIX_ORACLE_FILTER=<substring of the path>` and `FIX_ORACLE_PACKS=production,legacy`.
 
-mod common;
+use crate::common;
 use common::shared_dir;
 
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 //! Each input runs on its own thread under a generous wall-clock limit (debug builds, a shared
 //! machine): the limit catches hangs and runaway expansion, not slowness.
 
-mod document_support;
+use crate::document_support;
 
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -956,6 +956,7 @@ fn mutate(bytes: &mut Vec<u8>, rng: &mut Rng) {
 }
 
 #[test]
+#[ignore = "needs ../shared: run via .ci/run"]
 fn mutated_corpus_files_never_panic() {
     let corpus = document_support::corpus_files();
     let cases: usize = std::env::var("SHIPSHAPE_ROBUST_CASES")

@@ -5,7 +5,7 @@
 //! right on our side are listed in `tests/parity-allowlist.txt` with a reason; the test fails
 //! on any other divergence and on stale entries.
 
-mod common;
+use crate::common;
 use common::shared_dir;
 
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use std::process::Command;
 
 use rayon::prelude::*;
 
-const ALLOWLIST: &str = include_str!("parity-allowlist.txt");
+const ALLOWLIST: &str = include_str!("../parity-allowlist.txt");
 
 fn compose_bin() -> PathBuf {
     let bin = std::env::var_os("DOCKER_COMPOSE_BIN")

@@ -3,7 +3,7 @@
 //! token soup from proptest. Only parseable texts reach validation (the pipeline reports
 //! the rest); what matters here is that validation returns findings instead of panicking.
 
-mod common;
+use crate::common;
 use common::shared_dir;
 
 use std::path::Path;
@@ -92,6 +92,7 @@ fn mutations(text: &str, seed: usize) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs ../shared: run via .ci/run"]
 fn mutated_corpus_files_never_panic() {
     let files = common::yaml_files(&shared_dir().join("corpus"));
     assert!(!files.is_empty(), "corpus not found; set SHIPSHAPE_SHARED");

@@ -4,8 +4,7 @@
 
 use std::path::PathBuf;
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 pub use common::shared_dir;
 
 /// `<CARGO_MANIFEST_DIR>/../shared`, or `$SHIPSHAPE_SHARED`. Panics (failing the test) with

@@ -3,7 +3,7 @@
 //! random edits, one per service. Whatever the engine returns must load with `yaml_serde` and
 //! mean the original value plus exactly the edits it reports as applied; no edits is identity.
 
-mod document_support;
+use crate::document_support;
 
 use document_support::{Change, bare_lf, load_all};
 use proptest::prelude::*;

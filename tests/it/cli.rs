@@ -1,6 +1,6 @@
 //! End-to-end tests of the command line: commands, formats, exit codes and bad input.
 
-mod common;
+use crate::common;
 
 use common::{run, shipshape, workspace};
 

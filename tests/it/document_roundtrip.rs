@@ -4,14 +4,14 @@
 //! in `tests/fixtures/document/yaml-test-suite-allowlist.txt`; the test fails on new failures
 //! and on stale entries.
 
-mod document_support;
+use crate::document_support;
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use shipshape::document::{Document, NodeKind, NodeRef, Style};
 
-const ALLOWLIST: &str = include_str!("fixtures/document/yaml-test-suite-allowlist.txt");
+const ALLOWLIST: &str = include_str!("../fixtures/document/yaml-test-suite-allowlist.txt");
 
 /// Checks every node reachable from every document root; returns the problems found.
 fn check_spans(doc: &Document) -> Vec<String> {
@@ -172,6 +172,7 @@ fn load(bytes: &[u8]) -> Result<Result<Document, String>, String> {
 }
 
 #[test]
+#[ignore = "needs ../shared: run via .ci/run"]
 fn corpus_round_trips_with_sane_spans() {
     let mut failures = Vec::new();
     let files = document_support::corpus_files();
@@ -236,6 +237,7 @@ fn judge(case: &document_support::SuiteCase) -> Option<(&'static str, String)> {
 }
 
 #[test]
+#[ignore = "needs ../shared: run via .ci/run"]
 fn yaml_test_suite_round_trips_and_rejects_errors() {
     let allowed = allowlist();
     let cases = document_support::suite_cases();
