@@ -9,7 +9,8 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::document::{Edit, EditOptions};
 use crate::finding::{FileChange, Finding, Location, Safety, Severity};
-use crate::policy::PolicySet;
+use crate::lockfile::Lockfile;
+use crate::rules::{ActiveRules, LockState};
 use crate::schema::{self, ValidateOptions};
 use crate::source::{Source, SourceCache, SourceError};
 use crate::suppress;
@@ -19,7 +20,7 @@ use crate::suppress;
 pub struct RunOptions {
     pub validate: bool,
     pub lint: bool,
-    pub policy: PolicySet,
+    pub rules: Arc<ActiveRules>,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub validate_options: ValidateOptions,
@@ -67,9 +68,10 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
     } else {
         Vec::new()
     };
+    let locks = Locks::default();
     let mut reports: Vec<FileReport> = files
         .par_iter()
-        .map(|path| lint_file(path, sources, options))
+        .map(|path| lint_file(path, sources, options, &locks))
         .collect();
     // A file included by several projects is validated with each of them: report it once.
     let mut seen = std::collections::HashSet::new();
@@ -106,7 +108,29 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
     reports
 }
 
-fn lint_file(path: &Path, sources: &SourceCache, options: &RunOptions) -> FileReport {
+/// Lock files by path, each read once per run and shared by the files it applies to.
+#[derive(Default)]
+struct Locks(std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<LockState>>>);
+
+impl Locks {
+    /// The lock file nearest to `file`; `None` when there is none.
+    fn for_file(&self, file: &Path) -> Option<Arc<LockState>> {
+        let path = Lockfile::find_for(file.parent().unwrap_or(Path::new(".")))?;
+        // A poisoned lock only means another thread panicked; the map is still consistent.
+        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let state = cache
+            .entry(path)
+            .or_insert_with_key(|path| Arc::new(Lockfile::load(path).map_err(|e| e.to_string())));
+        Some(Arc::clone(state))
+    }
+}
+
+fn lint_file(
+    path: &Path,
+    sources: &SourceCache,
+    options: &RunOptions,
+    locks: &Locks,
+) -> FileReport {
     match sources.load(path) {
         Err(error) => FileReport {
             path: path.to_path_buf(),
@@ -116,7 +140,12 @@ fn lint_file(path: &Path, sources: &SourceCache, options: &RunOptions) -> FileRe
         },
         Ok(source) => {
             let findings = if options.lint {
-                crate::rules::check(&source, &options.policy)
+                let lock = options
+                    .rules
+                    .is_enabled("pin-image-tags")
+                    .then(|| locks.for_file(path))
+                    .flatten();
+                crate::rules::check(&source, &options.rules, lock.as_deref())
             } else {
                 Vec::new()
             };

@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::args::{CommonArgs, ValidateArgs};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output};
@@ -11,6 +12,7 @@ use crate::finding::Severity;
 use crate::pipeline::{self, FileReport, RunOptions};
 use crate::policy::PolicySet;
 use crate::report::Entry;
+use crate::rules::ActiveRules;
 use crate::schema::ValidateOptions;
 use crate::source::SourceCache;
 
@@ -30,10 +32,11 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let config = Config::discover(common.config.as_deref(), common.no_config, &cwd)
         .map_err(|e| e.to_string())?;
-    let policy = if lint {
-        PolicySet::load(&common.policies, &config).map_err(|e| e.to_string())?
+    let rules = if lint {
+        let policy = PolicySet::load(&common.policies, &config).map_err(|e| e.to_string())?;
+        ActiveRules::configure(&policy).map_err(|e| e.to_string())?
     } else {
-        PolicySet::default()
+        ActiveRules::default()
     };
     let sources = SourceCache::new();
     let mut stdin = None;
@@ -73,7 +76,7 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
     let options = RunOptions {
         validate,
         lint,
-        policy,
+        rules: Arc::new(rules),
         select: common.select.clone(),
         ignore: common.ignore.clone(),
         validate_options: ValidateOptions {

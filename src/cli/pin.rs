@@ -122,9 +122,7 @@ impl Setup {
             .unwrap_or_else(|| PathBuf::from(LOCK_FILE_NAME));
         let lock = Lockfile::load(&lock_path).map_err(|e| e.to_string())?;
         let policy = PolicySet::load(&[], &config).map_err(|e| e.to_string())?;
-        let floating_tags = crate::rules::floating_tags(&policy)
-            .map(<[String]>::to_vec)
-            .unwrap_or_default();
+        let floating_tags = crate::rules::floating_tags(&policy).unwrap_or_default();
         let mut insecure = Vec::new();
         for host in args
             .insecure_registries

@@ -3,12 +3,13 @@
 use super::args::{Format, RulesArgs};
 use super::{EXIT_CLEAN, EXIT_ERROR};
 use crate::rules::REGISTRY;
+use crate::rules::registry::packs_of;
 
 pub fn list(args: &RulesArgs) -> u8 {
     if args.format == Format::Json {
         let rules: Vec<serde_json::Value> = REGISTRY
             .iter()
-            .map(|r| serde_json::json!({"id": r.id, "packs": r.packs, "fix": r.fixable, "summary": r.summary}))
+            .map(|r| serde_json::json!({"id": r.id, "packs": packs_of(r.id), "options": (r.option_names)(), "fix": r.fixable, "summary": r.summary}))
             .collect();
         println!(
             "{}",
@@ -22,7 +23,7 @@ pub fn list(args: &RulesArgs) -> u8 {
         println!(
             "{:width$}  {fix}  {:<34}  {}",
             rule.id,
-            rule.packs.join(","),
+            packs_of(rule.id).join(","),
             rule.summary
         );
     }

@@ -1,9 +1,9 @@
 //! Runs the rules declared in policy files (`ensure:`, `set:`, `remove:`).
 
-use super::{Context, Service, merge};
 use crate::document::{Edit, Path, Value};
 use crate::finding::{Finding, Fix, Location, Safety};
 use crate::policy::{GenericKind, GenericRule};
+use crate::rules::{Context, Service, merge};
 
 pub fn check(ctx: &Context<'_>, rule: &GenericRule) -> Vec<Finding> {
     let mut findings = Vec::new();

@@ -12,7 +12,7 @@ mod legacy;
 mod messages;
 pub mod ports;
 mod semantic;
-mod suggest;
+pub(crate) mod suggest;
 pub mod units;
 mod validator;
 

@@ -17,6 +17,7 @@ use shipshape::config::Config;
 use shipshape::pipeline::{self, FileReport, RunOptions};
 use shipshape::policy::PolicySet;
 use shipshape::report::{self, Entry, Style};
+use shipshape::rules::ActiveRules;
 use shipshape::source::SourceCache;
 
 /// Wall-clock limit for one input through the library or the binary.
@@ -64,7 +65,9 @@ fn options(pack: &str) -> RunOptions {
     RunOptions {
         validate: true,
         lint: true,
-        policy: PolicySet::load(&[pack.to_string()], &config).expect("built-in pack loads"),
+        rules: configured(
+            PolicySet::load(&[pack.to_string()], &config).expect("built-in pack loads"),
+        ),
         config,
         ..RunOptions::default()
     }
@@ -298,7 +301,9 @@ fn generic_policy_options(dir: &Path) -> RunOptions {
     RunOptions {
         validate: true,
         lint: true,
-        policy: PolicySet::load(&[path.display().to_string()], &config).expect("policy loads"),
+        rules: configured(
+            PolicySet::load(&[path.display().to_string()], &config).expect("policy loads"),
+        ),
         config,
         ..RunOptions::default()
     }
@@ -1009,4 +1014,8 @@ fn mutated_corpus_files_never_panic() {
             assert_located(&label, &error);
         }
     }
+}
+
+fn configured(policy: PolicySet) -> std::sync::Arc<ActiveRules> {
+    std::sync::Arc::new(ActiveRules::configure(&policy).expect("the policy's rules configure"))
 }

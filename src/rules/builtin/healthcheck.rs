@@ -2,12 +2,12 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::image::{ImageRef, is_interpolated};
-use super::{Context, Service, declare_rule, merge};
 use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location, Safety};
-use crate::policy::ActiveRule;
 use crate::policy::selector::glob;
+use crate::rules::image::{ImageRef, is_interpolated};
+use crate::rules::registry::Configured;
+use crate::rules::{Context, Service, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,17 +71,14 @@ declare_rule! {
     ///   add or override entries in your own policy.
     /// - `match`: which services the rule applies to.
     id: "healthcheck",
-    packs: ["recommended", "production", "legacy"],
     summary: "add healthchecks for well-known images from the catalog",
     fixable: true,
     options: Options,
     check: check,
 }
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
-    let Some(options) = rule.options.downcast_ref::<Options>() else {
-        return Vec::new();
-    };
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
+    let options = &rule.options;
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
         if service.get("healthcheck").is_some() || service.has_build() {

@@ -1,8 +1,8 @@
 use serde::Deserialize;
 
-use super::{Context, declare_rule};
 use crate::finding::{Finding, Location};
-use crate::policy::ActiveRule;
+use crate::rules::registry::Configured;
+use crate::rules::{Context, declare_rule};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,7 +30,6 @@ declare_rule! {
     /// ## Options
     /// None.
     id: "legacy-links",
-    packs: ["recommended", "production", "legacy"],
     summary: "report links, external_links and volumes_from with their modern replacement",
     fixable: false,
     options: Options,
@@ -52,7 +51,7 @@ const REPLACEMENTS: &[(&str, &str)] = &[
     ),
 ];
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
         for (key, replacement) in REPLACEMENTS {

@@ -1,11 +1,11 @@
 use serde::Deserialize;
 
-use super::image::{ImageRef, is_interpolated};
-use super::{Context, Service, declare_rule};
 use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location, Severity};
-use crate::lockfile::Lockfile;
-use crate::policy::{ActiveRule, PolicySet};
+use crate::policy::PolicySet;
+use crate::rules::image::{ImageRef, is_interpolated};
+use crate::rules::registry::{Configured, parse_options};
+use crate::rules::{Context, Service, declare_rule};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,7 +42,6 @@ declare_rule! {
     /// - `match`: which services the rule applies to.
     /// The policy's top-level `pins:` maps a reference as written to its pin.
     id: "pin-image-tags",
-    packs: ["recommended", "production", "legacy"],
     summary: "pin floating image tags to the lock file's digests",
     fixable: true,
     options: Options,
@@ -51,28 +50,27 @@ declare_rule! {
 
 /// The tags `policy` treats as floating besides a missing tag (`floating_tags`), so that
 /// `shipshape pin` resolves the same images this rule pins; `None` when the rule is disabled.
-pub fn floating_tags(policy: &PolicySet) -> Option<&[String]> {
-    policy
-        .options::<Options>("pin-image-tags")
-        .map(|o| o.floating_tags.as_slice())
+pub fn floating_tags(policy: &PolicySet) -> Option<Vec<String>> {
+    let setting = policy.rules.get(META.id).filter(|s| s.enabled)?;
+    let options: Options = parse_options(setting.options.clone()).ok()?;
+    Some(options.floating_tags)
 }
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
-    let Some(options) = rule.options.downcast_ref::<Options>() else {
-        return Vec::new();
-    };
-    let mut lock: Option<Result<Lockfile, String>> = None;
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
+    let options = &rule.options;
+    let mut lock_needed = false;
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
         let Some(image) = service.image() else {
             continue;
         };
-        if let Some(finding) = check_service(ctx, rule, options, service, image, &mut lock) {
+        if let Some(finding) = check_service(ctx, rule, options, service, image, &mut lock_needed) {
             findings.push(finding);
         }
     }
-    if let Some(Err(message)) = lock {
-        let mut finding = ctx.finding(&rule.id, Location::File, message);
+    // A broken lock file matters only to a file that needed it.
+    if let (true, Some(Err(message))) = (lock_needed, ctx.lock) {
+        let mut finding = ctx.finding(rule.id, Location::File, message.clone());
         finding.severity = Severity::Error;
         findings.push(finding);
     }
@@ -81,11 +79,11 @@ fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
 
 fn check_service(
     ctx: &Context<'_>,
-    rule: &ActiveRule,
+    rule: &Configured<Options>,
     options: &Options,
     service: &Service<'_>,
     image: &str,
-    lock: &mut Option<Result<Lockfile, String>>,
+    lock_needed: &mut bool,
 ) -> Option<Finding> {
     let location = Location::Node(service.at("image"));
     if is_interpolated(image) {
@@ -108,13 +106,10 @@ fn check_service(
         service.name
     );
     let finding = ctx.finding(&rule.id, location, message);
-    let pin = ctx.policy.pins.get(image).cloned().or_else(|| {
-        let loaded = lock.get_or_insert_with(|| load_lock(ctx));
-        loaded
-            .as_ref()
-            .ok()
-            .and_then(|l| l.get(image))
-            .map(|e| e.resolved.clone())
+    let pin = ctx.pins.get(image).cloned().or_else(|| {
+        *lock_needed = true;
+        let lock = ctx.lock?.as_ref().ok()?;
+        lock.get(image).map(|e| e.resolved.clone())
     });
     match pin {
         Some(pinned) if pinned != image && !service.is_alias => {
@@ -142,13 +137,6 @@ fn floating_reason(image: &str, options: &Options) -> Option<String> {
             Some(format!("uses the floating tag `{tag}`"))
         }
         Some(_) => None,
-    }
-}
-
-fn load_lock(ctx: &Context<'_>) -> Result<Lockfile, String> {
-    match Lockfile::find_for(&ctx.dir) {
-        Some(path) => Lockfile::load(&path).map_err(|e| e.to_string()),
-        None => Ok(Lockfile::default()),
     }
 }
 

@@ -3,12 +3,12 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::image::ImageRef;
-use super::{Context, Service, declare_rule, merge};
 use crate::document::{Edit, NodeRef, Path, Value};
 use crate::finding::{FileChange, Finding, Fix, Location};
-use crate::policy::ActiveRule;
 use crate::policy::selector::glob;
+use crate::rules::image::ImageRef;
+use crate::rules::registry::Configured;
+use crate::rules::{Context, Service, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,7 +82,6 @@ declare_rule! {
     /// - `file_env_images`: entries by name (`images` globs, `keys` globs).
     /// - `match`: which services the rule applies to.
     id: "env-secrets",
-    packs: ["recommended", "production", "legacy"],
     summary: "move literal secrets out of `environment:`",
     fixable: true,
     options: Options,
@@ -99,10 +98,8 @@ struct Secret<'a> {
     list_form: bool,
 }
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
-    let Some(options) = rule.options.downcast_ref::<Options>() else {
-        return Vec::new();
-    };
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
+    let options = &rule.options;
     let mut taken = top_level_secret_names(ctx);
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
@@ -253,7 +250,7 @@ fn free_name(wanted: &str, dir: &str, taken: &mut Vec<(String, Option<String>)>)
 
 fn service_finding(
     ctx: &Context<'_>,
-    rule: &ActiveRule,
+    rule: &Configured<Options>,
     options: &Options,
     service: &Service<'_>,
     secrets: &[Secret<'_>],

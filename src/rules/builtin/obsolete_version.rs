@@ -1,9 +1,9 @@
 use serde::Deserialize;
 
-use super::{Context, declare_rule};
 use crate::document::{Edit, Path};
 use crate::finding::{Finding, Fix, Location};
-use crate::policy::ActiveRule;
+use crate::rules::registry::Configured;
+use crate::rules::{Context, declare_rule};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,14 +34,13 @@ declare_rule! {
     /// ## Options
     /// None.
     id: "obsolete-version",
-    packs: ["recommended", "production", "legacy"],
     summary: "remove the obsolete top-level `version:`",
     fixable: true,
     options: Options,
     check: check,
 }
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let path = Path::root().key("version");
     if ctx.doc.lookup(&path).is_none() {
         return Vec::new();

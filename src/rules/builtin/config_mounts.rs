@@ -1,9 +1,9 @@
 use serde::Deserialize;
 
-use super::{Context, Service, declare_rule, merge};
 use crate::document::{Edit, NodeRef, Path, Value};
 use crate::finding::{Finding, Fix, Location};
-use crate::policy::ActiveRule;
+use crate::rules::registry::Configured;
+use crate::rules::{Context, Service, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +54,6 @@ declare_rule! {
     /// - `mode` (`configs`): `configs`, `writable` or `report`.
     /// - `match`: which services the rule applies to.
     id: "config-mounts",
-    packs: ["production"],
     summary: "turn read-only single-file bind mounts into configs",
     fixable: true,
     options: Options,
@@ -71,10 +70,8 @@ struct Mount<'a> {
     other_options: Vec<String>,
 }
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
-    let Some(options) = rule.options.downcast_ref::<Options>() else {
-        return Vec::new();
-    };
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
+    let options = &rule.options;
     let mut taken = top_level_configs(ctx);
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
@@ -210,7 +207,7 @@ fn free_name(wanted: &str, file: &str, taken: &mut Vec<(String, Option<String>)>
 
 fn service_finding(
     ctx: &Context<'_>,
-    rule: &ActiveRule,
+    rule: &Configured<Options>,
     mode: Mode,
     service: &Service<'_>,
     mounts: &[Mount<'_>],

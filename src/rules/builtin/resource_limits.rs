@@ -2,11 +2,11 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Context, Service, declare_rule, merge};
 use crate::document::{Edit, Path, Value};
 use crate::finding::{Finding, Fix, Location};
-use crate::policy::ActiveRule;
 use crate::policy::selector::image_matches;
+use crate::rules::registry::Configured;
+use crate::rules::{Context, Service, declare_rule, merge};
 
 type Y = yaml_serde::Value;
 
@@ -63,23 +63,22 @@ declare_rule! {
     /// - `images`: image glob → overrides of the above (`postgres: {memory: 1G}`).
     /// - `match`: which services the rule applies to.
     id: "resource-limits",
-    packs: ["production"],
     summary: "add memory and CPU limits",
     fixable: true,
     options: Options,
     check: check,
 }
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
-    ctx.per_service::<Options>(rule, check_service)
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
+    ctx.per_service(rule, check_service)
 }
 
 fn check_service(
     ctx: &Context<'_>,
-    rule: &ActiveRule,
-    options: &Options,
+    rule: &Configured<Options>,
     service: &Service<'_>,
 ) -> Option<Finding> {
+    let options = &rule.options;
     let overrides = service
         .image()
         .and_then(|image| {

@@ -1,9 +1,9 @@
 use serde::Deserialize;
 
-use super::{Context, declare_rule, merge};
 use crate::document::{Edit, Path, Value};
 use crate::finding::{Finding, Fix, Location};
-use crate::policy::ActiveRule;
+use crate::rules::registry::Configured;
+use crate::rules::{Context, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,14 +39,13 @@ declare_rule! {
     /// ## Options
     /// None.
     id: "v1-layout",
-    packs: ["legacy"],
     summary: "move a v1 file's top-level services under `services:`",
     fixable: true,
     options: Options,
     check: check,
 }
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let Some(root) = ctx.root() else {
         return Vec::new();
     };

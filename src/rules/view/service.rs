@@ -21,7 +21,7 @@ impl<'a> Service<'a> {
             name,
             node,
             is_alias,
-            path: super::service_path(name),
+            path: crate::rules::service_path(name),
         }
     }
 

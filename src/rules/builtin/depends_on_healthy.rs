@@ -1,10 +1,10 @@
 use serde::Deserialize;
 
 use super::healthcheck::{self, has_active_healthcheck};
-use super::{Context, Service, declare_rule, merge};
 use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location};
-use crate::policy::ActiveRule;
+use crate::rules::registry::Configured;
+use crate::rules::{Context, Service, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,7 +47,6 @@ declare_rule! {
     /// - `include_planned` (`true`): count healthchecks the `healthcheck` rule would add.
     /// - `match`: which (dependent) services the rule applies to.
     id: "depends-on-healthy",
-    packs: ["recommended", "production", "legacy"],
     summary: "wait for healthy dependencies with `condition: service_healthy`",
     fixable: true,
     options: Options,
@@ -72,34 +71,31 @@ fn readiness(ctx: &Context<'_>, name: &str, options: &Options) -> Readiness {
     if !options.include_planned || dependency.is_alias {
         return Readiness::StartedOnly;
     }
+    // The healthcheck rule runs first; its planned fix lands with ours.
+    let target = dependency.at("healthcheck");
     let planned = ctx
-        .policy
-        .rules
+        .earlier
         .iter()
-        .find(|r| r.id == "healthcheck")
-        .and_then(|rule| {
-            let hc = rule.options.downcast_ref::<healthcheck::Options>()?;
-            rule.selector
-                .matches(dependency)
-                .then(|| healthcheck::planned(dependency, hc))
-                .flatten()
-        });
+        .filter(|f| f.rule == healthcheck::META.id)
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|fix| &fix.edits)
+        .find(|edit| matches!(edit, Edit::Set { .. }) && *edit.path() == target);
     match planned {
-        Some(p) => Readiness::Planned(p.edit(dependency)),
+        Some(edit) => Readiness::Planned(edit.clone()),
         None => Readiness::StartedOnly,
     }
 }
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
-    ctx.per_service::<Options>(rule, check_service)
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
+    ctx.per_service(rule, check_service)
 }
 
 fn check_service(
     ctx: &Context<'_>,
-    rule: &ActiveRule,
-    options: &Options,
+    rule: &Configured<Options>,
     service: &Service<'_>,
 ) -> Option<Finding> {
+    let options = &rule.options;
     let depends = service.get("depends_on")?;
     let mut edits = Vec::new();
     let mut waiting = Vec::new();

@@ -1,10 +1,10 @@
 use serde::Deserialize;
 
-use super::{Context, Service, declare_rule, merge};
 use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location};
-use crate::policy::ActiveRule;
 use crate::policy::selector::glob;
+use crate::rules::registry::Configured;
+use crate::rules::{Context, Service, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,17 +49,14 @@ declare_rule! {
     /// - `job_commands`: words that mark a one-shot `command`/`entrypoint`.
     /// - `match`: which services the rule applies to.
     id: "restart-policy",
-    packs: ["recommended", "production", "legacy"],
     summary: "add a restart policy to long-running services",
     fixable: true,
     options: Options,
     check: check,
 }
 
-fn check(ctx: &Context<'_>, rule: &ActiveRule) -> Vec<Finding> {
-    let Some(options) = rule.options.downcast_ref::<Options>() else {
-        return Vec::new();
-    };
+fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
+    let options = &rule.options;
     let jobs = completion_targets(ctx);
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
