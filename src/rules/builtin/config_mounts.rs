@@ -95,7 +95,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                     "read-only bind mount `{}` of `{}` stays a bind mount: the source is {what}",
                     mount.source, service.name
                 );
-                findings.push(ctx.finding(&rule.id, location, message));
+                findings.push(ctx.finding(rule.id, location, message));
                 continue;
             }
             fixable.push(mount);
@@ -220,7 +220,7 @@ fn service_finding(
         files.join(", ")
     );
     let finding = ctx.finding(
-        &rule.id,
+        rule.id,
         Location::Node(service.at("volumes").index(mounts[0].index)),
         message,
     );

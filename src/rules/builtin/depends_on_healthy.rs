@@ -130,7 +130,7 @@ fn check_service(
         }
         // The long form is a new rendering of the list; comments inside it would be lost.
         if ctx.has_comments_inside(depends) {
-            return Some(ctx.finding(&rule.id, Location::Node(service.at("depends_on")), format!("service `{}` starts before {} is healthy; use the long form of `depends_on` with `condition: service_healthy` (not rewritten: comments inside the list would be lost)", service.name, quoted_list(&waiting))));
+            return Some(ctx.finding(rule.id, Location::Node(service.at("depends_on")), format!("service `{}` starts before {} is healthy; use the long form of `depends_on` with `condition: service_healthy` (not rewritten: comments inside the list would be lost)", service.name, quoted_list(&waiting))));
         }
         edits.push(Edit::Replace {
             path: service.at("depends_on"),
@@ -175,7 +175,7 @@ fn check_service(
         service.name,
         quoted_list(&waiting)
     );
-    let finding = ctx.finding(&rule.id, Location::Node(service.at("depends_on")), message);
+    let finding = ctx.finding(rule.id, Location::Node(service.at("depends_on")), message);
     // A depends_on inherited through a merge key would be overridden whole; leave it to a human.
     if service.inherited("depends_on")
         || service.is_alias

@@ -262,7 +262,7 @@ fn service_finding(
         service.name,
         keys.join(", ")
     );
-    let mut finding = ctx.finding(&rule.id, Location::Node(secrets[0].path.clone()), message);
+    let mut finding = ctx.finding(rule.id, Location::Node(secrets[0].path.clone()), message);
     finding.redact = secrets.iter().map(|s| s.value.clone()).collect();
     // Edits in a merged or aliased environment would change other services too.
     let local_env = service.local("environment").is_some()

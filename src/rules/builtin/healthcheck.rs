@@ -95,7 +95,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                     ImageRef::parse(image).short_name()
                 );
                 let mut finding =
-                    ctx.finding(&rule.id, Location::Key(service.path.clone()), message);
+                    ctx.finding(rule.id, Location::Key(service.path.clone()), message);
                 if !service.is_alias {
                     let title = format!("add a healthcheck ({})", planned.entry);
                     let edits = vec![planned.edit(service)];
@@ -111,7 +111,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                     "service `{}` has no healthcheck, and image `{image}` has no catalog entry; add one to the service or to the catalog",
                     service.name
                 );
-                findings.push(ctx.finding(&rule.id, Location::Key(service.path.clone()), message));
+                findings.push(ctx.finding(rule.id, Location::Key(service.path.clone()), message));
             }
             None => {}
         }

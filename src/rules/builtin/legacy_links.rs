@@ -57,7 +57,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
         for (key, replacement) in REPLACEMENTS {
             if service.local(key).is_some() {
                 let message = format!("`{key}` is a legacy feature: {replacement}");
-                findings.push(ctx.finding(&rule.id, Location::Key(service.at(key)), message));
+                findings.push(ctx.finding(rule.id, Location::Key(service.at(key)), message));
             }
         }
     }

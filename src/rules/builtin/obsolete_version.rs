@@ -51,7 +51,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     );
     vec![
         ctx.finding(
-            &rule.id,
+            rule.id,
             Location::Key(path),
             "`version:` is obsolete; Compose ignores it",
         )

@@ -92,20 +92,20 @@ fn check_service(
             && !default.contains('$')
             && floating_reason(&default, options).is_some();
         return (options.report_unresolvable && floating).then(|| {
-            ctx.finding(&rule.id, location, format!("image of `{}` is set by a variable whose default `{default}` floats; pin it where the variable is set", service.name))
+            ctx.finding(rule.id, location, format!("image of `{}` is set by a variable whose default `{default}` floats; pin it where the variable is set", service.name))
         });
     }
     let reason = floating_reason(image, options)?;
     if service.has_build() {
         return options.report_unresolvable.then(|| {
-            ctx.finding(&rule.id, location, format!("service `{}` is built here and tagged `{image}` ({reason}); tag the build output with a version", service.name))
+            ctx.finding(rule.id, location, format!("service `{}` is built here and tagged `{image}` ({reason}); tag the build output with a version", service.name))
         });
     }
     let message = format!(
         "image `{image}` of `{}` {reason}; pin it (`shipshape pin` records a digest)",
         service.name
     );
-    let finding = ctx.finding(&rule.id, location, message);
+    let finding = ctx.finding(rule.id, location, message);
     let pin = ctx.pins.get(image).cloned().or_else(|| {
         *lock_needed = true;
         let lock = ctx.lock?.as_ref().ok()?;

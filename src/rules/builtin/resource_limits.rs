@@ -167,7 +167,7 @@ fn check_service(
         service.name,
         missing.join(", ")
     );
-    let finding = ctx.finding(&rule.id, Location::Key(service.path.clone()), message);
+    let finding = ctx.finding(rule.id, Location::Key(service.path.clone()), message);
     if service.is_alias || wanted.iter().any(|(keys, _)| crosses_merge(service, keys)) {
         return Some(finding);
     }

@@ -81,7 +81,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                     service.name
                 );
                 findings.push(
-                    ctx.finding(&rule.id, Location::Key(service.path.clone()), message)
+                    ctx.finding(rule.id, Location::Key(service.path.clone()), message)
                         .with_fix(fix),
                 );
             }
@@ -93,7 +93,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                     service.name, options.policy
                 );
                 let mut finding =
-                    ctx.finding(&rule.id, Location::Node(service.at("restart")), message);
+                    ctx.finding(rule.id, Location::Node(service.at("restart")), message);
                 if !service.inherited("restart") {
                     let fix = Fix::unsafe_(
                         format!("replace `restart: {current}` with `{}`", options.policy),

@@ -76,7 +76,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
         "v1 layout: services ({}) at the top level; Compose v2 expects them under `services:`",
         names.join(", ")
     );
-    let finding = ctx.finding(&rule.id, Location::Key(Path::root().key(names[0])), message);
+    let finding = ctx.finding(rule.id, Location::Key(Path::root().key(names[0])), message);
     let rewritable = services
         .iter()
         .all(|(_, v)| !ctx.has_comments_inside(*v) && !has_anchors_or_merges(*v));
