@@ -1,6 +1,7 @@
 //! Finding compose files: named files are always taken; directories are walked honouring
 //! `.gitignore`, and files are recognised by name.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Whether a file name is a compose file name: `compose.yaml`, `docker-compose.yml`,
@@ -118,4 +119,48 @@ mod tests {
             assert!(!is_compose_name(name), "{name}");
         }
     }
+}
+
+/// Groups discovered files into projects the way Compose loads a directory: a base file
+/// and its `.override` companion form one project. Linear in the number of files.
+pub fn group_projects(files: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let mut bases: HashMap<(Option<&Path>, &str), &PathBuf> = HashMap::new();
+    for file in files {
+        if let Some(stem) = base_stem(file) {
+            bases.entry((file.parent(), stem)).or_insert(file);
+        }
+    }
+    let mut project_of: HashMap<&PathBuf, usize> = HashMap::new();
+    let mut projects: Vec<Vec<PathBuf>> = Vec::new();
+    for file in files {
+        let base = override_stem(file).and_then(|stem| bases.get(&(file.parent(), stem)));
+        let head = base.copied().unwrap_or(file);
+        let index = *project_of.entry(head).or_insert_with(|| {
+            projects.push(vec![head.clone()]);
+            projects.len() - 1
+        });
+        if base.is_some() {
+            projects[index].push(file.clone());
+        }
+    }
+    projects
+}
+
+/// `compose` / `docker-compose` for a base file name (`compose.yaml`, `docker-compose.yml`).
+fn base_stem(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name
+        .strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))?;
+    ["compose", "docker-compose"]
+        .into_iter()
+        .find(|s| *s == stem)
+}
+
+/// The base stem an override file belongs to (`compose.override.yaml` → `compose`).
+fn override_stem(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?;
+    ["compose", "docker-compose"]
+        .into_iter()
+        .find(|stem| name.starts_with(&format!("{stem}.override.")))
 }

@@ -1,7 +1,8 @@
 //! What every stage reports: a finding with a rule id, a symbolic location and maybe a fix.
 //!
-//! Locations stay symbolic (a document path) until the report stage turns them into
-//! `file:line:col` with the loaded document; rules never deal in byte offsets.
+//! Locations stay symbolic (a document path) until the pipeline resolves them into an
+//! [`outcome::Position`](crate::outcome::Position) for the report; rules never deal in byte
+//! offsets.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -37,8 +38,6 @@ pub enum Location {
     Key(Path),
     /// A byte range of the file's text.
     Span(Range<usize>),
-    /// Already resolved: 1-based line and column.
-    LineCol(usize, usize),
     /// The file as a whole.
     File,
 }

@@ -2,7 +2,7 @@
 //!
 //! The pipeline reads top to bottom; a layer calls only the layers before it:
 //! [`discover`] → [`document`] (load, via [`source`]) → [`schema`] (validate) →
-//! [`policy`] and [`rules`] → [`report`] and [`write`]. [`cli`] drives it.
+//! [`policy`] and [`rules`] → [`outcome`] → [`report`] and [`write`]. [`cli`] drives it.
 
 pub mod cli;
 pub mod compose;
@@ -11,6 +11,7 @@ pub mod discover;
 pub mod document;
 pub mod finding;
 pub mod lockfile;
+pub mod outcome;
 pub mod pipeline;
 pub mod policy;
 pub mod registry;

@@ -8,8 +8,9 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::document::{Edit, EditOptions};
-use crate::finding::{FileChange, Finding, Location, Safety, Severity};
+use crate::finding::{Finding, Location, Safety, Severity};
 use crate::lockfile::Lockfile;
+use crate::outcome::{FileReport, FixOutcome, Position, Refusal, Refused, Reported};
 use crate::rules::{ActiveRules, LockState};
 use crate::schema::{self, ValidateOptions};
 use crate::source::{Source, SourceCache, SourceError};
@@ -29,34 +30,18 @@ pub struct RunOptions {
     pub group_projects: bool,
 }
 
-/// Everything known about one input file after a run.
-#[derive(Debug)]
-pub struct FileReport {
-    pub path: PathBuf,
-    pub source: Option<Arc<Source>>,
-    /// Findings located in this file, resolved to line:col and sorted.
-    pub findings: Vec<Finding>,
-    /// The file could not be loaded at all.
-    pub error: Option<SourceError>,
-}
-
-/// The result of computing fixes for one file.
-#[derive(Debug, Clone, Default)]
-pub struct FixResult {
-    pub new_text: Option<String>,
-    /// (rule, fix title) of each applied fix.
-    pub applied: Vec<(String, String)>,
-    /// (rule, title) of unsafe fixes left out.
-    pub skipped_unsafe: Vec<(String, String)>,
-    /// (rule, reason) of fixes that could not be applied safely.
-    pub refused: Vec<(String, String)>,
-    pub files: Vec<FileChange>,
+/// One file while the run collects its findings (locations still symbolic).
+struct Pending {
+    path: PathBuf,
+    source: Option<Arc<Source>>,
+    findings: Vec<Finding>,
+    error: Option<SourceError>,
 }
 
 /// Loads, validates and lints `files`; one report per file, in input order.
 pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Vec<FileReport> {
     let projects = if options.group_projects {
-        group_projects(files)
+        crate::discover::group_projects(files)
     } else {
         files.iter().map(|f| vec![f.clone()]).collect()
     };
@@ -69,7 +54,7 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
         Vec::new()
     };
     let locks = Locks::default();
-    let mut reports: Vec<FileReport> = files
+    let mut reports: Vec<Pending> = files
         .par_iter()
         .map(|path| lint_file(path, sources, options, &locks))
         .collect();
@@ -93,7 +78,7 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
             Some(&i) => reports[i].findings.push(finding),
             None => {
                 by_path.insert(finding.file.clone(), reports.len());
-                reports.push(FileReport {
+                reports.push(Pending {
                     path: finding.file.clone(),
                     source: sources.get(&finding.file),
                     findings: vec![finding],
@@ -102,10 +87,10 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
             }
         }
     }
-    for report in &mut reports {
-        finish(report, options);
-    }
     reports
+        .into_iter()
+        .map(|report| finish(report, options))
+        .collect()
 }
 
 /// Lock files by path, each read once per run and shared by the files it applies to.
@@ -125,14 +110,9 @@ impl Locks {
     }
 }
 
-fn lint_file(
-    path: &Path,
-    sources: &SourceCache,
-    options: &RunOptions,
-    locks: &Locks,
-) -> FileReport {
+fn lint_file(path: &Path, sources: &SourceCache, options: &RunOptions, locks: &Locks) -> Pending {
     match sources.load(path) {
-        Err(error) => FileReport {
+        Err(error) => Pending {
             path: path.to_path_buf(),
             source: None,
             findings: Vec::new(),
@@ -149,7 +129,7 @@ fn lint_file(
             } else {
                 Vec::new()
             };
-            FileReport {
+            Pending {
                 path: path.to_path_buf(),
                 source: Some(source),
                 findings,
@@ -160,32 +140,42 @@ fn lint_file(
 }
 
 /// Filters by select/ignore, applies suppressions, resolves locations, sorts.
-fn finish(report: &mut FileReport, options: &RunOptions) {
-    report.findings.retain(|f| selected(&f.rule, options));
-    if let Some(source) = &report.source {
-        let markers = suppress::has_markers(source);
-        for finding in &mut report.findings {
-            let resolved = resolve(&finding.location, source);
+fn finish(report: Pending, options: &RunOptions) -> FileReport {
+    let Pending {
+        path,
+        source,
+        findings,
+        error,
+    } = report;
+    let markers = source.as_deref().is_some_and(suppress::has_markers);
+    let mut findings: Vec<Reported> = findings
+        .into_iter()
+        .filter(|f| selected(&f.rule, options))
+        .map(|mut finding| {
+            let Some(source) = &source else {
+                return Reported {
+                    finding,
+                    at: Position::START,
+                };
+            };
+            let at = position(&finding.location, source);
             if finding.suppressed.is_none() {
                 finding.suppressed =
-                    suppress::reason_with(finding, &resolved, source, &options.config, markers);
+                    suppress::reason_with(&finding, at, source, &options.config, markers);
             }
-            finding.location = resolved;
-        }
-    }
+            Reported { finding, at }
+        })
+        .collect();
     // Validation and a rule may report the same thing (e.g. `obsolete-version`): keep one,
     // the one that carries a fix.
-    report.findings.sort_by_key(|f| {
-        (
-            line_col(&f.location),
-            f.rule.clone(),
-            f.fix.is_none(),
-            f.message.clone(),
-        )
-    });
-    report
-        .findings
-        .dedup_by(|later, first| later.rule == first.rule && later.location == first.location);
+    findings.sort_by_key(|f| (f.at, f.rule.clone(), f.fix.is_none(), f.message.clone()));
+    findings.dedup_by(|later, first| later.rule == first.rule && later.at == first.at);
+    FileReport {
+        path,
+        source,
+        findings,
+        error,
+    }
 }
 
 fn selected(rule: &str, options: &RunOptions) -> bool {
@@ -200,25 +190,14 @@ fn selected(rule: &str, options: &RunOptions) -> bool {
         && !matches(&options.config.ignore)
 }
 
-pub fn line_col(location: &Location) -> (usize, usize) {
-    match location {
-        Location::LineCol(l, c) => (*l, *c),
-        _ => (1, 1),
-    }
-}
-
-/// Turns a symbolic location into line:col, falling back to the nearest existing ancestor.
-pub fn resolve(location: &Location, source: &Source) -> Location {
+/// Where a symbolic location points, falling back to the nearest existing ancestor.
+pub fn position(location: &Location, source: &Source) -> Position {
     let doc = &source.document;
     let (mut path, key) = match location {
         Location::Node(p) => (p.clone(), false),
         Location::Key(p) => (p.clone(), true),
-        Location::Span(r) => {
-            let (l, c) = doc.line_col(r.start);
-            return Location::LineCol(l, c);
-        }
-        Location::LineCol(..) => return location.clone(),
-        Location::File => return Location::LineCol(1, 1),
+        Location::Span(r) => return Position::new(doc.line_col(r.start)),
+        Location::File => return Position::START,
     };
     loop {
         if let Some(node) = doc.lookup(&path) {
@@ -229,58 +208,18 @@ pub fn resolve(location: &Location, source: &Source) -> Location {
             } else {
                 node
             };
-            let (l, c) = at.location();
-            return Location::LineCol(l, c);
+            return Position::new(at.location());
         }
         match path.parent() {
             Some(parent) => path = parent,
-            None => return Location::LineCol(1, 1),
+            None => return Position::START,
         }
     }
-}
-
-/// Groups discovered files into projects the way Compose loads a directory: a base file
-/// and its `.override` companion form one project.
-pub fn group_projects(files: &[PathBuf]) -> Vec<Vec<PathBuf>> {
-    let mut projects: Vec<Vec<PathBuf>> = Vec::new();
-    for file in files {
-        let name = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let is_override = name.contains(".override.");
-        let base = is_override.then(|| {
-            files.iter().find(|b| {
-                b.parent() == file.parent()
-                    && base_of(b).is_some_and(|stem| name.starts_with(&format!("{stem}.override.")))
-            })
-        });
-        match base.flatten() {
-            Some(base) => {
-                if let Some(project) = projects.iter_mut().find(|p| p[0] == *base) {
-                    project.push(file.clone());
-                } else {
-                    projects.push(vec![base.clone(), file.clone()]);
-                }
-            }
-            None if !projects.iter().any(|p| p[0] == *file) => projects.push(vec![file.clone()]),
-            None => {}
-        }
-    }
-    projects
-}
-
-fn base_of(path: &Path) -> Option<&str> {
-    let name = path.file_name()?.to_str()?;
-    let stem = name
-        .strip_suffix(".yaml")
-        .or_else(|| name.strip_suffix(".yml"))?;
-    matches!(stem, "compose" | "docker-compose").then_some(stem)
 }
 
 /// Computes the verified rewrite of one file from its findings' fixes.
-pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixResult {
-    let mut result = FixResult::default();
+pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixOutcome {
+    let mut result = FixOutcome::default();
     let Some(source) = &report.source else {
         return result;
     };
@@ -294,7 +233,11 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixResult {
             continue;
         }
         if let Some(conflict) = crate::write::file_conflict(&source.path, &fix.files) {
-            result.refused.push((finding.rule.clone(), conflict));
+            result.refused.push(Refusal {
+                rule: finding.rule.clone(),
+                title: fix.title.clone(),
+                reason: Refused::Conflict(conflict),
+            });
             continue;
         }
         candidates.push((finding.rule.clone(), fix.clone()));
@@ -324,14 +267,15 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixResult {
         bad.sort_unstable();
         bad.dedup();
         for &i in bad.iter().rev() {
-            let reason = outcome
-                .refused
-                .iter()
-                .find(|(e, _)| owners[*e] == i)
-                .map(|(_, e)| e.to_string())
-                .unwrap_or_default();
-            let (rule, _) = candidates.remove(i);
-            result.refused.push((rule, reason));
+            let Some((_, error)) = outcome.refused.iter().find(|(e, _)| owners[*e] == i) else {
+                continue;
+            };
+            let (rule, fix) = candidates.remove(i);
+            result.refused.push(Refusal {
+                rule,
+                title: fix.title,
+                reason: Refused::Engine(error.clone()),
+            });
         }
     }
 }

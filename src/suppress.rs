@@ -4,19 +4,15 @@
 use crate::config::{Config, IgnoreEntry};
 use crate::document::{Path, Segment};
 use crate::finding::{Finding, Location};
+use crate::outcome::Position;
 use crate::source::Source;
 
 const MARKER: &str = "shipshape: ignore[";
 
 /// The reason a finding is suppressed, if it is.
-/// `finding` still has its symbolic location; `resolved` is its line:col.
-pub fn reason(
-    finding: &Finding,
-    resolved: &Location,
-    source: &Source,
-    config: &Config,
-) -> Option<String> {
-    reason_with(finding, resolved, source, config, has_markers(source))
+/// `finding` still has its symbolic location; `at` is where it resolved to.
+pub fn reason(finding: &Finding, at: Position, source: &Source, config: &Config) -> Option<String> {
+    reason_with(finding, at, source, config, has_markers(source))
 }
 
 /// Whether the file has any suppression comment (computed once per file by callers that
@@ -28,13 +24,13 @@ pub fn has_markers(source: &Source) -> bool {
 /// [`reason`], told whether the file has suppression comments at all.
 pub fn reason_with(
     finding: &Finding,
-    resolved: &Location,
+    at: Position,
     source: &Source,
     config: &Config,
     markers: bool,
 ) -> Option<String> {
     markers
-        .then(|| inline(finding, resolved, source))
+        .then(|| inline(finding, at, source))
         .flatten()
         .or_else(|| configured(finding, source, config))
 }
@@ -71,12 +67,9 @@ fn parse_comment(comment: &str) -> Option<(Vec<String>, String)> {
     ))
 }
 
-fn inline(finding: &Finding, resolved: &Location, source: &Source) -> Option<String> {
+fn inline(finding: &Finding, at: Position, source: &Source) -> Option<String> {
     let doc = &source.document;
-    let mut lines = Vec::new();
-    if let Location::LineCol(line, _) = resolved {
-        lines.push(*line);
-    }
+    let mut lines = vec![at.line];
     // A comment on a service's key line (or the line above it) covers the whole service.
     if let Some(service) = service_of(&finding.location) {
         let key_path = Path::root().key("services").key(service);

@@ -9,7 +9,8 @@ use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output};
 use crate::config::Config;
 use crate::discover;
 use crate::finding::Severity;
-use crate::pipeline::{self, FileReport, RunOptions};
+use crate::outcome::{FileReport, Position, Reported};
+use crate::pipeline::{self, RunOptions};
 use crate::policy::PolicySet;
 use crate::report::Entry;
 use crate::rules::ActiveRules;
@@ -186,12 +187,10 @@ pub fn run_validate(args: &ValidateArgs) -> u8 {
             });
         }
         if let Some(report) = reports.iter_mut().find(|r| r.path == finding.file) {
-            let source = report.source.clone();
-            let mut finding = finding;
-            if let Some(source) = source {
-                finding.location = pipeline::resolve(&finding.location, &source);
-            }
-            report.findings.push(finding);
+            let at = report.source.as_deref().map_or(Position::START, |source| {
+                pipeline::position(&finding.location, source)
+            });
+            report.findings.push(Reported { finding, at });
         }
     }
     let entries: Vec<Entry<'_>> = reports

@@ -4,7 +4,8 @@ use super::args::{FixArgs, Format};
 use super::check::{exit_code, prepare, run_pipeline};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output};
 use crate::finding::Severity;
-use crate::pipeline::{self, FileReport, FixResult};
+use crate::outcome::{FileReport, FixOutcome};
+use crate::pipeline;
 use crate::report::{self, Entry};
 use crate::write::{PlannedWrite, Transaction};
 
@@ -18,7 +19,7 @@ pub fn run(args: &FixArgs) -> u8 {
         }
     };
     let reports = run_pipeline(&prepared, common.quiet);
-    let fixes: Vec<FixResult> = reports
+    let fixes: Vec<FixOutcome> = reports
         .iter()
         .map(|r| pipeline::fix_file(r, args.unsafe_fixes))
         .collect();
@@ -90,7 +91,7 @@ pub fn run(args: &FixArgs) -> u8 {
 
 fn write_fix(
     report: &FileReport,
-    fix: &FixResult,
+    fix: &FixOutcome,
     new_text: &str,
     modified: Option<std::time::SystemTime>,
 ) -> Result<(), crate::write::WriteError> {
@@ -105,7 +106,7 @@ fn write_fix(
     transaction.commit().map(|_| ())
 }
 
-fn print_summary(reports: &[FileReport], fixes: &[FixResult], args: &FixArgs) {
+fn print_summary(reports: &[FileReport], fixes: &[FixOutcome], args: &FixArgs) {
     let common = &args.common;
     if common.format != Format::Text {
         let entries: Vec<Entry<'_>> = reports
@@ -145,8 +146,11 @@ fn print_summary(reports: &[FileReport], fixes: &[FixResult], args: &FixArgs) {
                 rules.join(", ")
             ));
         }
-        for (rule, reason) in &fix.refused {
-            line.push_str(&format!("; {rule} not applied: {reason}"));
+        for refusal in &fix.refused {
+            line.push_str(&format!(
+                "; {} not applied: {}",
+                refusal.rule, refusal.reason
+            ));
         }
         eprintln!("{line}");
     }

@@ -2,7 +2,6 @@
 
 use super::{Entry, Style, redact, secrets_of};
 use crate::finding::Severity;
-use crate::pipeline::line_col;
 
 fn escape_property(s: &str) -> String {
     s.replace('%', "%25")
@@ -35,7 +34,7 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
             .iter()
             .filter(|f| f.suppressed.is_none())
         {
-            let (line, col) = line_col(&f.location);
+            let crate::outcome::Position { line, col } = f.at;
             let level = match f.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",

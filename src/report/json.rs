@@ -3,7 +3,6 @@
 use serde_json::{Value, json};
 
 use super::{Entry, Style, redact, secrets_of};
-use crate::pipeline::line_col;
 
 pub const VERSION: u32 = 1;
 
@@ -38,7 +37,7 @@ fn file(entry: &Entry<'_>, style: &Style) -> Value {
         .findings
         .iter()
         .map(|f| {
-            let (line, col) = line_col(&f.location);
+            let crate::outcome::Position { line, col } = f.at;
             json!({
                 "rule": f.rule,
                 "severity": f.severity,
@@ -61,7 +60,7 @@ fn file(entry: &Entry<'_>, style: &Style) -> Value {
             "changed": fix.new_text.is_some(),
             "applied": fix.applied.iter().map(|(rule, title)| json!({"rule": rule, "title": redact(title, &secrets, style)})).collect::<Vec<_>>(),
             "skipped_unsafe": fix.skipped_unsafe.iter().map(|(rule, title)| json!({"rule": rule, "title": redact(title, &secrets, style)})).collect::<Vec<_>>(),
-            "refused": fix.refused.iter().map(|(rule, reason)| json!({"rule": rule, "reason": redact(reason, &secrets, style)})).collect::<Vec<_>>(),
+            "refused": fix.refused.iter().map(|r| json!({"rule": r.rule, "title": redact(&r.title, &secrets, style), "reason": redact(&r.reason.to_string(), &secrets, style)})).collect::<Vec<_>>(),
         });
     }
     value

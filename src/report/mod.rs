@@ -6,7 +6,7 @@ pub mod json;
 pub mod sarif;
 pub mod text;
 
-use crate::pipeline::{FileReport, FixResult};
+use crate::outcome::{FileReport, FixOutcome};
 
 pub const REDACTED: &str = "<redacted>";
 
@@ -99,5 +99,5 @@ pub fn redact(text: &str, secrets: &Secrets, style: &Style) -> String {
 /// A file's report together with the fix computed for it (for `fix`).
 pub struct Entry<'a> {
     pub report: &'a FileReport,
-    pub fix: Option<&'a FixResult>,
+    pub fix: Option<&'a FixOutcome>,
 }

@@ -6,7 +6,7 @@ use similar::{DiffOp, TextDiff};
 use super::{Entry, Style, redact, secrets_of};
 use crate::document::EditOptions;
 use crate::finding::{Finding, Severity};
-use crate::pipeline::line_col;
+use crate::outcome::Reported;
 use crate::source::Source;
 
 pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
@@ -120,8 +120,8 @@ fn location(uri: &str, line: usize, col: usize) -> Value {
     json!({"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line, "startColumn": col}}})
 }
 
-fn result(finding: &Finding, uri: &str, message: &str, fixes: Vec<Value>) -> Value {
-    let (line, col) = line_col(&finding.location);
+fn result(finding: &Reported, uri: &str, message: &str, fixes: Vec<Value>) -> Value {
+    let crate::outcome::Position { line, col } = finding.at;
     let level = match finding.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",

@@ -3,8 +3,8 @@
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
 use super::{Entry, Style, redact, secrets_of};
-use crate::finding::{Finding, Safety, Severity};
-use crate::pipeline::line_col;
+use crate::finding::{Safety, Severity};
+use crate::outcome::Reported;
 
 pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
     let renderer = if style.color {
@@ -39,13 +39,13 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
 
 fn finding_block(
     entry: &Entry<'_>,
-    finding: &Finding,
+    finding: &Reported,
     lines: &[&str],
     secrets: &super::Secrets,
     style: &Style,
     renderer: &Renderer,
 ) -> String {
-    let (line, col) = line_col(&finding.location);
+    let crate::outcome::Position { line, col } = finding.at;
     let path = entry.report.path.display().to_string();
     let message = redact(&finding.message, secrets, style);
     let fix_note = match &finding.fix {
@@ -120,7 +120,7 @@ fn severity_word(severity: Severity) -> &'static str {
 
 /// `Found 3 findings in 2 files (1 fixable).`
 pub fn summary(entries: &[Entry<'_>]) -> String {
-    let active: Vec<&Finding> = entries
+    let active: Vec<&Reported> = entries
         .iter()
         .flat_map(|e| e.report.findings.iter())
         .filter(|f| f.suppressed.is_none())

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use shipshape::document::{Edit, Value};
 use shipshape::finding::{Finding, Fix, Location, Severity};
-use shipshape::pipeline::{FileReport, FixResult, resolve};
+use shipshape::outcome::{FileReport, FixOutcome, Reported};
+use shipshape::pipeline::position;
 use shipshape::report::{self, Entry, Style};
 use shipshape::source::SourceCache;
 
@@ -47,10 +48,13 @@ fn report() -> FileReport {
         "service `db` has no healthcheck",
     );
     suppressed.suppressed = Some("checked by the platform".into());
-    let mut findings = vec![restart, secret, suppressed];
-    for f in &mut findings {
-        f.location = resolve(&f.location, &source);
-    }
+    let findings = [restart, secret, suppressed]
+        .into_iter()
+        .map(|finding| Reported {
+            at: position(&finding.location, &source),
+            finding,
+        })
+        .collect();
     FileReport {
         path: path.into(),
         source: Some(source),
@@ -82,7 +86,7 @@ fn text() {
 #[test]
 fn json() {
     let report = report();
-    let fix = FixResult {
+    let fix = FixOutcome {
         new_text: Some(String::new()),
         applied: vec![(
             "restart-policy".into(),

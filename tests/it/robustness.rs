@@ -14,7 +14,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use shipshape::config::Config;
-use shipshape::pipeline::{self, FileReport, RunOptions};
+use shipshape::outcome::FileReport;
+use shipshape::pipeline::{self, RunOptions};
 use shipshape::policy::PolicySet;
 use shipshape::report::{self, Entry, Style};
 use shipshape::rules::ActiveRules;
