@@ -91,36 +91,6 @@ fn clean(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_compose_name;
-
-    #[test]
-    fn recognises_compose_names() {
-        for name in [
-            "compose.yaml",
-            "compose.yml",
-            "docker-compose.yml",
-            "docker-compose.yaml",
-            "compose.override.yaml",
-            "docker-compose.prod.yml",
-            "compose.dev.yaml",
-        ] {
-            assert!(is_compose_name(name), "{name}");
-        }
-        for name in [
-            "composer.yaml",
-            "compose.json",
-            "my-compose.yaml",
-            "compose..yaml",
-            "values.yaml",
-            "docker-compose",
-        ] {
-            assert!(!is_compose_name(name), "{name}");
-        }
-    }
-}
-
 /// Groups discovered files into projects the way Compose loads a directory: a base file
 /// and its `.override` companion form one project. Linear in the number of files.
 pub fn group_projects(files: &[PathBuf]) -> Vec<Vec<PathBuf>> {
@@ -163,4 +133,34 @@ fn override_stem(path: &Path) -> Option<&'static str> {
     ["compose", "docker-compose"]
         .into_iter()
         .find(|stem| name.starts_with(&format!("{stem}.override.")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_compose_name;
+
+    #[test]
+    fn recognises_compose_names() {
+        for name in [
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yml",
+            "docker-compose.yaml",
+            "compose.override.yaml",
+            "docker-compose.prod.yml",
+            "compose.dev.yaml",
+        ] {
+            assert!(is_compose_name(name), "{name}");
+        }
+        for name in [
+            "composer.yaml",
+            "compose.json",
+            "my-compose.yaml",
+            "compose..yaml",
+            "values.yaml",
+            "docker-compose",
+        ] {
+            assert!(!is_compose_name(name), "{name}");
+        }
+    }
 }
