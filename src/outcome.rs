@@ -53,6 +53,9 @@ pub struct FileReport {
     pub findings: Vec<Reported>,
     /// The file could not be loaded at all.
     pub error: Option<SourceError>,
+    /// How many validation errors Compose would reject this file for (`fix` leaves such a
+    /// file untouched).
+    pub validation_errors: usize,
 }
 
 /// Why a fix the policy asks for was not applied.
@@ -92,5 +95,7 @@ pub struct FixOutcome {
     pub skipped_unsafe: Vec<(String, String)>,
     /// Fixes that could not be applied.
     pub refused: Vec<Refusal>,
+    /// Why no fix was attempted at all (Compose rejects the file as it stands).
+    pub blocked: Option<String>,
     pub files: Vec<FileChange>,
 }

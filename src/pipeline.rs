@@ -36,6 +36,7 @@ struct Pending {
     source: Option<Arc<Source>>,
     findings: Vec<Finding>,
     error: Option<SourceError>,
+    validation_errors: usize,
 }
 
 /// Loads, validates and lints `files`; one report per file, in input order.
@@ -74,23 +75,29 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
         .map(|(i, r)| (r.path.clone(), i))
         .collect();
     for finding in validation {
-        match by_path.get(&finding.file) {
-            Some(&i) => reports[i].findings.push(finding),
-            None => {
-                by_path.insert(finding.file.clone(), reports.len());
-                reports.push(Pending {
-                    path: finding.file.clone(),
-                    source: sources.get(&finding.file),
-                    findings: vec![finding],
-                    error: None,
-                });
-            }
-        }
+        let i = *by_path.entry(finding.file.clone()).or_insert_with(|| {
+            reports.push(Pending {
+                path: finding.file.clone(),
+                source: sources.get(&finding.file),
+                findings: Vec::new(),
+                error: None,
+                validation_errors: 0,
+            });
+            reports.len() - 1
+        });
+        reports[i].validation_errors += usize::from(blocks_fixing(&finding));
+        reports[i].findings.push(finding);
     }
     reports
         .into_iter()
         .map(|report| finish(report, options))
         .collect()
+}
+
+/// A validation error that makes `fix` leave the file alone: Compose rejects it, and no rule
+/// repairs it (the v1 layout is what `v1-layout` exists to repair).
+fn blocks_fixing(finding: &Finding) -> bool {
+    finding.severity == Severity::Error && finding.rule != "legacy-layout"
 }
 
 /// Lock files by path, each read once per run and shared by the files it applies to.
@@ -117,25 +124,30 @@ fn lint_file(path: &Path, sources: &SourceCache, options: &RunOptions, locks: &L
             source: None,
             findings: Vec::new(),
             error: Some(error),
+            validation_errors: 0,
         },
-        Ok(source) => {
-            let findings = if options.lint {
-                let lock = options
-                    .rules
-                    .is_enabled("pin-image-tags")
-                    .then(|| locks.for_file(path))
-                    .flatten();
-                crate::rules::check(&source, &options.rules, lock.as_deref())
-            } else {
-                Vec::new()
-            };
-            Pending {
-                path: path.to_path_buf(),
-                source: Some(source),
-                findings,
-                error: None,
-            }
-        }
+        Ok(source) => lint_source(source, options, locks),
+    }
+}
+
+/// Runs the rules on one loaded file.
+fn lint_source(source: Arc<Source>, options: &RunOptions, locks: &Locks) -> Pending {
+    let findings = if options.lint {
+        let lock = options
+            .rules
+            .is_enabled("pin-image-tags")
+            .then(|| locks.for_file(&source.path))
+            .flatten();
+        crate::rules::check(&source, &options.rules, lock.as_deref())
+    } else {
+        Vec::new()
+    };
+    Pending {
+        path: source.path.clone(),
+        source: Some(source),
+        findings,
+        error: None,
+        validation_errors: 0,
     }
 }
 
@@ -146,6 +158,7 @@ fn finish(report: Pending, options: &RunOptions) -> FileReport {
         source,
         findings,
         error,
+        validation_errors,
     } = report;
     let markers = source.as_deref().is_some_and(suppress::has_markers);
     let mut findings: Vec<Reported> = findings
@@ -175,6 +188,7 @@ fn finish(report: Pending, options: &RunOptions) -> FileReport {
         source,
         findings,
         error,
+        validation_errors,
     }
 }
 
@@ -217,12 +231,61 @@ pub fn position(location: &Location, source: &Source) -> Position {
     }
 }
 
+/// A fix can expose another (a v1 file's services move under `services:`, and only then do
+/// the service rules see them): fixing repeats on the result at most this many times.
+const MAX_FIX_ROUNDS: usize = 4;
+
+/// Fixes one file until the rules have nothing left to change, so one run converges.
+pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bool) -> FixOutcome {
+    let mut outcome = fix_file(report, unsafe_fixes);
+    let Some(source) = &report.source else {
+        return outcome;
+    };
+    let locks = Locks::default();
+    for _ in 1..MAX_FIX_ROUNDS {
+        let Some(text) = &outcome.new_text else { break };
+        let Ok(document) = crate::document::Document::from_bytes(text.as_bytes()) else {
+            break;
+        };
+        let fixed = Arc::new(Source {
+            path: source.path.clone(),
+            document,
+            modified: source.modified,
+        });
+        let pending = lint_source(fixed, options, &locks);
+        let next = fix_file(&finish(pending, options), unsafe_fixes);
+        if next.new_text.is_none() || next.new_text == outcome.new_text {
+            break;
+        }
+        outcome.applied.extend(next.applied);
+        outcome.files.extend(next.files);
+        outcome.new_text = next.new_text;
+        // What is left out or refused is what the last round still asks for.
+        outcome.skipped_unsafe = next.skipped_unsafe;
+        outcome.refused = next.refused;
+    }
+    outcome
+}
+
 /// Computes the verified rewrite of one file from its findings' fixes.
 pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixOutcome {
     let mut result = FixOutcome::default();
     let Some(source) = &report.source else {
         return result;
     };
+    if report.validation_errors > 0 {
+        result.blocked = Some(format!(
+            "left unchanged: Docker Compose rejects this file ({} validation {}; \
+             `shipshape validate` lists them)",
+            report.validation_errors,
+            if report.validation_errors == 1 {
+                "error"
+            } else {
+                "errors"
+            }
+        ));
+        return result;
+    }
     let mut candidates = Vec::new();
     for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
         let Some(fix) = &finding.fix else { continue };

@@ -184,6 +184,7 @@ pub fn run_validate(args: &ValidateArgs) -> u8 {
                 source: prepared.sources.get(&finding.file),
                 findings: Vec::new(),
                 error: None,
+                validation_errors: 0,
             });
         }
         if let Some(report) = reports.iter_mut().find(|r| r.path == finding.file) {

@@ -11,7 +11,8 @@ use crate::write::{PlannedWrite, Transaction};
 
 pub fn run(args: &FixArgs) -> u8 {
     let common = &args.common;
-    let prepared = match prepare(common, false, true) {
+    // Validation first: a file Compose rejects is reported and left untouched.
+    let prepared = match prepare(common, true, true) {
         Ok(p) => p,
         Err(message) => {
             eprintln!("error: {message}");
@@ -21,7 +22,7 @@ pub fn run(args: &FixArgs) -> u8 {
     let reports = run_pipeline(&prepared, common.quiet);
     let fixes: Vec<FixOutcome> = reports
         .iter()
-        .map(|r| pipeline::fix_file(r, args.unsafe_fixes))
+        .map(|r| pipeline::fix_converged(r, &prepared.options, args.unsafe_fixes))
         .collect();
     let style = output::style(common);
     let mut write_failed = false;
@@ -82,7 +83,12 @@ pub fn run(args: &FixArgs) -> u8 {
         return EXIT_ERROR;
     }
     let pending = fixes.iter().any(|f| f.new_text.is_some());
-    if args.check && pending && !args.write {
+    // A fix the policy asks for that could not be made is a failure for a gate too.
+    let stuck = fixes
+        .iter()
+        .any(|f| !f.refused.is_empty() || f.blocked.is_some());
+    let blocked = fixes.iter().any(|f| f.blocked.is_some());
+    if blocked || args.check && (stuck || pending && !args.write) {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -130,6 +136,10 @@ fn print_summary(reports: &[FileReport], fixes: &[FixOutcome], args: &FixArgs) {
     }
     let verb = if args.write { "fixed" } else { "would fix" };
     for (report, fix) in reports.iter().zip(fixes) {
+        if let Some(blocked) = &fix.blocked {
+            eprintln!("{}: {blocked}", report.path.display());
+            continue;
+        }
         if fix.applied.is_empty() && fix.skipped_unsafe.is_empty() && fix.refused.is_empty() {
             continue;
         }

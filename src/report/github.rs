@@ -47,6 +47,13 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
                 escape_data(&message)
             ));
         }
+        for (rule, why) in super::not_fixed(entry) {
+            out.push_str(&format!(
+                "::error file={file},line=1,col=1,title={}::{}\n",
+                escape_property(rule),
+                escape_data(&redact(&why, &secrets, style))
+            ));
+        }
     }
     out
 }

@@ -60,6 +60,7 @@ fn file(entry: &Entry<'_>, style: &Style) -> Value {
             "changed": fix.new_text.is_some(),
             "applied": fix.applied.iter().map(|(rule, title)| json!({"rule": rule, "title": redact(title, &secrets, style)})).collect::<Vec<_>>(),
             "skipped_unsafe": fix.skipped_unsafe.iter().map(|(rule, title)| json!({"rule": rule, "title": redact(title, &secrets, style)})).collect::<Vec<_>>(),
+            "blocked": fix.blocked,
             "refused": fix.refused.iter().map(|r| json!({"rule": r.rule, "title": redact(&r.title, &secrets, style), "reason": redact(&r.reason.to_string(), &secrets, style)})).collect::<Vec<_>>(),
         });
     }

@@ -96,6 +96,22 @@ pub fn redact(text: &str, secrets: &Secrets, style: &Style) -> String {
     secrets.replace_in(text)
 }
 
+/// Fixes the run was asked for but could not make, as (rule id, message): a file Compose
+/// rejects (`fix-blocked`), and each refused fix with the engine's or the disk's reason.
+pub fn not_fixed<'e>(entry: &Entry<'e>) -> Vec<(&'e str, String)> {
+    let Some(fix) = entry.fix else {
+        return Vec::new();
+    };
+    let blocked = fix.blocked.iter().map(|b| ("fix-blocked", b.clone()));
+    let refused = fix.refused.iter().map(|r| {
+        (
+            r.rule.as_str(),
+            format!("fix not applied ({}): {}", r.title, r.reason),
+        )
+    });
+    blocked.chain(refused).collect()
+}
+
 /// A file's report together with the fix computed for it (for `fix`).
 pub struct Entry<'a> {
     pub report: &'a FileReport,

@@ -50,6 +50,14 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
             }
             results.push(value);
         }
+        for (rule, why) in super::not_fixed(entry) {
+            results.push(json!({
+                "ruleId": rule,
+                "level": "error",
+                "message": {"text": redact(&why, &secrets, style)},
+                "locations": [location(&uri, 1, 1)],
+            }));
+        }
         if let Some(error) = &entry.report.error {
             results.push(json!({
                 "ruleId": "load-error",

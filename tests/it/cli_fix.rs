@@ -259,3 +259,67 @@ mod failing_writes {
         );
     }
 }
+
+#[test]
+fn a_file_compose_rejects_is_left_untouched_and_fails() {
+    let invalid = "services:\n  app:\n    image: acme/app:1.2.3\n    ports: [\"80:80/sctpx\"]\n    depends_on: [ghost]\n";
+    let dir = workspace(&[("compose.yaml", invalid.as_bytes())]);
+    let owned = restart_only(&["--write"]);
+    let r = run(dir.path(), &args("fix", &owned));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("left unchanged: Docker Compose rejects this file"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
+        invalid
+    );
+    let json = run(
+        dir.path(),
+        &args("fix", &restart_only(&["--format", "json"])),
+    );
+    assert!(
+        json.stdout.contains("\"blocked\": \"left unchanged"),
+        "{}",
+        json.stdout
+    );
+}
+
+#[test]
+fn a_v1_file_converges_in_one_run() {
+    let v1 = "web:\n  image: nginx:1.27.3\n  links: [db]\ndb:\n  image: postgres:16.4\n";
+    let dir = workspace(&[("docker-compose.yml", v1.as_bytes())]);
+    let first = run(
+        dir.path(),
+        &[
+            "fix",
+            "--no-config",
+            "--policy",
+            "legacy",
+            "--write",
+            "--unsafe-fixes",
+        ],
+    );
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let fixed = fs::read_to_string(dir.path().join("docker-compose.yml")).unwrap();
+    assert!(fixed.starts_with("services:\n"), "{fixed}");
+    assert!(
+        fixed.contains("restart:"),
+        "second-round fixes missing:\n{fixed}"
+    );
+    let second = run(
+        dir.path(),
+        &[
+            "fix",
+            "--no-config",
+            "--policy",
+            "legacy",
+            "--check",
+            "--unsafe-fixes",
+        ],
+    );
+    assert_eq!(second.code, 0, "{}\n{fixed}", second.stderr);
+}
