@@ -10,6 +10,7 @@
 use indexmap::IndexMap;
 
 use super::tree::{Entry, FileId, MergeTag, Node, Origin, Value};
+use crate::document::merge;
 use crate::document::{Document, NodeId, NodeKind, NodeRef, Style};
 
 /// Deeper nesting than this is refused (Compose files need a handful of levels).
@@ -215,7 +216,7 @@ impl Loader {
             if !self.count_decoded() {
                 break;
             }
-            if name == "<<" && key.style() == Some(Style::Plain) {
+            if merge::is_merge_key(key) {
                 merged.extend(self.merge_sources(value, depth));
                 continue;
             }
@@ -239,13 +240,8 @@ impl Loader {
     }
 
     fn merge_sources(&mut self, value: NodeRef<'_>, depth: usize) -> Vec<IndexMap<String, Entry>> {
-        let items: Vec<NodeRef<'_>> = if value.is_sequence() {
-            value.items().collect()
-        } else {
-            vec![value]
-        };
         let mut sources = Vec::new();
-        for item in items {
+        for item in merge::merged_values(value) {
             let loaded = self.node(item, depth + 1);
             match loaded.value {
                 Value::Map(map) => sources.push(map),

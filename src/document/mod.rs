@@ -36,6 +36,7 @@ mod edit;
 mod error;
 mod index;
 mod lines;
+pub mod merge;
 mod path;
 pub mod render;
 mod value;

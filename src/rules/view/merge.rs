@@ -1,6 +1,8 @@
 //! Reading through YAML merge keys (`<<: *base`, `<<: [*a, *b]`) and aliases, the way Compose
-//! sees a mapping. The document engine's `lookup` deliberately does not follow them.
+//! sees a mapping (what a merge key is: [`crate::document::merge`]). The document engine's
+//! `lookup` deliberately does not follow them.
 
+use crate::document::merge::{is_merge_key, merged_values};
 use crate::document::{NodeRef, Style};
 
 /// Merge chains deeper than this are treated as absent (they only occur in hostile input).
@@ -16,10 +18,6 @@ pub fn resolve(node: NodeRef<'_>) -> NodeRef<'_> {
         }
     }
     node
-}
-
-fn is_merge_key(key: NodeRef<'_>) -> bool {
-    key.as_str() == Some("<<") && key.style() == Some(Style::Plain)
 }
 
 /// The value of `key` in `mapping`: its own entry first, then the merged mappings in order
@@ -49,11 +47,12 @@ pub fn merged_sources(mapping: NodeRef<'_>) -> Vec<NodeRef<'_>> {
     let mut sources = Vec::new();
     for (_, value) in mapping.entries().filter(|(k, _)| is_merge_key(*k)) {
         let value = resolve(value);
-        if value.is_sequence() {
-            sources.extend(value.items().map(resolve).filter(|n| n.is_mapping()));
-        } else if value.is_mapping() {
-            sources.push(value);
-        }
+        sources.extend(
+            merged_values(value)
+                .into_iter()
+                .map(resolve)
+                .filter(|n| n.is_mapping()),
+        );
     }
     sources
 }
