@@ -33,12 +33,13 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let config = Config::discover(common.config.as_deref(), common.no_config, &cwd)
         .map_err(|e| e.to_string())?;
+    let policy = PolicySet::load(&common.policies, &config).map_err(|e| e.to_string())?;
     let rules = if lint {
-        let policy = PolicySet::load(&common.policies, &config).map_err(|e| e.to_string())?;
         ActiveRules::configure(&policy).map_err(|e| e.to_string())?
     } else {
         ActiveRules::default()
     };
+    check_rule_names(common, &config, &policy)?;
     let sources = SourceCache::new();
     let mut stdin = None;
     let mut paths = common.paths.clone();
@@ -118,6 +119,55 @@ pub fn run_pipeline(prepared: &Prepared, quiet: bool) -> Vec<FileReport> {
         bar.finish_and_clear();
     }
     reports
+}
+
+/// Unknown rule ids in `--select`/`--ignore` or in the config are errors (a typo must not
+/// turn a gate off silently), with the closest known id as a suggestion.
+fn check_rule_names(
+    common: &CommonArgs,
+    config: &Config,
+    policy: &PolicySet,
+) -> Result<(), String> {
+    let generic: Vec<&str> = policy.generic.iter().map(|g| g.id.as_str()).collect();
+    let known = |id: &str| {
+        id == "ALL"
+            || crate::rules::registry::find(id).is_some()
+            || crate::schema::checks::find(id).is_some()
+            || generic.contains(&id)
+    };
+    let origin = config
+        .path
+        .as_ref()
+        .map_or_else(|| "shipshape.yaml".to_string(), |p| p.display().to_string());
+    let named = common
+        .select
+        .iter()
+        .map(|id| ("--select", id))
+        .chain(common.ignore.iter().map(|id| ("--ignore", id)))
+        .chain(config.select.iter().map(|id| (origin.as_str(), id)))
+        .chain(config.ignore.iter().map(|id| (origin.as_str(), id)))
+        .chain(
+            config
+                .ignores
+                .iter()
+                .filter_map(|e| Some((origin.as_str(), e.rule.as_ref()?))),
+        );
+    for (place, id) in named {
+        if !known(id) {
+            let candidates = crate::rules::REGISTRY
+                .iter()
+                .map(|r| r.id)
+                .chain(crate::schema::checks::CHECKS.iter().map(|c| c.id))
+                .chain(generic.iter().copied());
+            let hint = crate::schema::suggest::closest(id, candidates)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "{place}: unknown rule `{id}`{hint}; `shipshape rules` lists them"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Exit code: 2 when a file could not be processed, 1 when a finding reaches `at_least`.

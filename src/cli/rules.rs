@@ -36,8 +36,25 @@ pub fn show(id: &str) -> u8 {
             println!("# {}\n\n{}", rule.id, rule.doc.trim_end());
             EXIT_CLEAN
         }
+        None => show_check(id),
+    }
+}
+
+/// A validation check's page, or an error for an unknown id.
+fn show_check(id: &str) -> u8 {
+    match crate::schema::checks::find(id) {
+        Some(check) => {
+            println!(
+                "# {id}\n\nA validation check (what Docker Compose itself rejects or warns about): {}.\n\nIt runs with `shipshape validate` and `shipshape check`; it has no fix and no options.",
+                check.summary
+            );
+            EXIT_CLEAN
+        }
         None => {
-            eprintln!("error: unknown rule `{id}`; `shipshape rules` lists them");
+            eprintln!(
+                "error: unknown rule `{id}`{}; `shipshape rules` lists them",
+                crate::rules::registry::did_you_mean(id)
+            );
             EXIT_ERROR
         }
     }

@@ -116,11 +116,10 @@ impl FixBudget {
 }
 
 fn rule_descriptor(id: &str) -> Value {
-    let summary = crate::rules::REGISTRY
-        .iter()
-        .find(|r| r.id == id)
+    let summary = crate::rules::registry::find(id)
         .map(|r| r.summary)
-        .unwrap_or("Compose validation");
+        .or_else(|| crate::schema::checks::find(id).map(|c| c.summary))
+        .unwrap_or("a rule declared in the policy");
     json!({"id": id, "shortDescription": {"text": summary}, "help": {"text": format!("shipshape rule {id}")}})
 }
 

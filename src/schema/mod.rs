@@ -8,6 +8,7 @@
 //! not parse is left to the pipeline (it reports it already).
 //! Refuses: remote includes (an error saying so, never a silent pass).
 
+pub mod checks;
 mod legacy;
 mod messages;
 pub mod ports;

@@ -219,7 +219,7 @@ fn stdin_is_read_and_named() {
 fn stdin_fix_prints_the_whole_text_when_nothing_changes() {
     let dir = workspace(&[] as &[(&str, &[u8])]);
     let output = shipshape(dir.path())
-        .args(["fix", "--no-config", "--select", "none", "-"])
+        .args(["fix", "--no-config", "--ignore", "ALL", "-"])
         .write_stdin(VALID)
         .output()
         .unwrap();
@@ -245,4 +245,45 @@ mod permissions {
             r.stderr
         );
     }
+}
+
+#[test]
+fn unknown_rule_names_are_errors_with_a_suggestion() {
+    let dir = common::workspace(&[("compose.yaml", b"services:\n  a:\n    image: x:1\n")]);
+    let r = common::run(
+        dir.path(),
+        &["check", "--no-config", "--select", "healthchecks"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--select: unknown rule `healthchecks` (did you mean `healthcheck`?)"),
+        "{}",
+        r.stderr
+    );
+    let r = common::run(
+        dir.path(),
+        &["check", "--no-config", "--ignore", "undefined-servic"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did you mean `undefined-service`?"),
+        "{}",
+        r.stderr
+    );
+    let config = common::workspace(&[
+        ("compose.yaml", b"services:\n  a:\n    image: x:1\n"),
+        ("shipshape.yaml", b"ignore: [restart-polcy]\n"),
+    ]);
+    let r = common::run(config.path(), &["check"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("unknown rule `restart-polcy` (did you mean `restart-policy`?)"),
+        "{}",
+        r.stderr
+    );
+    // Validation check ids are rule names too.
+    let r = common::run(dir.path(), &["check", "--no-config", "--select", "schema"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
