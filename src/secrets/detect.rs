@@ -874,7 +874,13 @@ fn secret_pairs(value: &str) -> Vec<Range<usize>> {
         }
         // JAAS PlainLoginModule defines users as `user_<name>="<password>"`.
         let jaas_user = value.contains("LoginModule") && name.starts_with("user_");
-        if !jaas_user && !matches!(KeyMeaning::of(name), KeyMeaning::Secret(_)) {
+        // `auth` alone in a compound value names a logger or a mechanism far more often than a
+        // credential (`io.confluent.security.auth=INFO`).
+        let names_secret = matches!(
+            KeyMeaning::of(name),
+            KeyMeaning::Secret(word) if word != SecretWord::Auth
+        );
+        if !jaas_user && !names_secret {
             continue;
         }
         let Some(pair_value) = pair_value_at(value, eq + 1) else {
@@ -1270,6 +1276,7 @@ mod tests {
             secret("JAVA_OPTS", "-Xmx1g -Djavax.net.ssl.keyStorePassword=changeit"),
             ["changeit"]
         );
+        assert!(!classify("KAFKA_LOG4J_LOGGERS", "kafka.x=INFO,io.confluent.security.auth=INFO").is_secret());
     }
 
     #[test]
