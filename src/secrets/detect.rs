@@ -325,9 +325,7 @@ pub fn classify(key: &str, value: &str) -> Verdict {
         KeyMeaning::AccessKey if is_random_looking(unquoted(value).0, 30) => {
             Verdict::secret(SecretKind::Named(SecretWord::Key), unquoted_range(value))
         }
-        KeyMeaning::AccessKey | KeyMeaning::PublicHalf => {
-            Verdict::NotSecret(NotSecret::PublicHalf)
-        }
+        KeyMeaning::AccessKey | KeyMeaning::PublicHalf => Verdict::NotSecret(NotSecret::PublicHalf),
         KeyMeaning::Describes(word) if word == "FILE" || word == "PATH" => {
             Verdict::NotSecret(NotSecret::FilePath)
         }
@@ -474,10 +472,8 @@ fn classify_named(word: SecretWord, value: &str) -> Verdict {
     if let Some(why) = not_a_secret_value(&literal) {
         return Verdict::NotSecret(why);
     }
-    if word == SecretWord::Auth {
-        if let Some(password) = compound_password(inner) {
-            return Verdict::secret(SecretKind::CompoundCredential, password).shifted(offset);
-        }
+    if let Some(password) = compound_password(inner).filter(|_| word == SecretWord::Auth) {
+        return Verdict::secret(SecretKind::CompoundCredential, password).shifted(offset);
     }
     Verdict::secret(SecretKind::Named(word), offset..offset + inner.len())
 }
@@ -514,10 +510,13 @@ fn classify_neutral(value: &str) -> Verdict {
         if let (KeyMeaning::Secret(word), Some(range)) = (
             KeyMeaning::of(interpolation.name),
             interpolation.literal_default(),
-        ) {
-            if classify_named(word, &inner[range.clone()]).is_secret() {
-                return Verdict::secret(SecretKind::InterpolationDefault, range).shifted(offset);
+        ) && let Verdict::Secret { parts, .. } = classify_named(word, &inner[range.clone()])
+        {
+            return Verdict::Secret {
+                kind: SecretKind::InterpolationDefault,
+                parts,
             }
+            .shifted(offset + range.start);
         }
         return Verdict::NotSecret(NotSecret::NoSecretName);
     }
@@ -935,7 +934,9 @@ fn is_class_name(value: &str) -> bool {
     let segments: Vec<&str> = value.split('.').collect();
     segments.len() >= 3
         && segments.iter().all(|s| {
-            !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
         })
         && segments[0].starts_with(|c: char| c.is_ascii_lowercase())
         && segments
@@ -961,7 +962,9 @@ fn is_file_path(value: &str) -> bool {
     if value.is_empty() || !value.chars().all(path_chars) || !value.contains('/') {
         return false;
     }
-    let rooted = ["/", "./", "../", "~/"].iter().any(|p| value.starts_with(p))
+    let rooted = ["/", "./", "../", "~/"]
+        .iter()
+        .any(|p| value.starts_with(p))
         || (value.starts_with('%') && value[1..].contains("%/"));
     let file_name = value.rsplit('/').next().unwrap_or_default();
     let has_extension = file_name
@@ -969,7 +972,7 @@ fn is_file_path(value: &str) -> bool {
         .is_some_and(|(stem, ext)| !stem.is_empty() && (1..=5).contains(&ext.len()));
     // A rooted value is a path when it has more than one level or a file extension: a single
     // `/Zx9` could as well be a password that starts with a slash.
-    rooted && (value.matches('/').count() >= 2 || has_extension) || has_extension
+    has_extension || (rooted && value.matches('/').count() >= 2)
 }
 
 /// Mixed upper and lower case, digits and symbols, no whitespace, no long lowercase words,
@@ -1061,7 +1064,13 @@ mod tests {
 
     #[test]
     fn words_are_whole_words() {
-        for key in ["KEYCLOAK_URL", "PRIVATE_NETWORK", "AUTHOR", "KEYBOARD", "PASSPORT_ID"] {
+        for key in [
+            "KEYCLOAK_URL",
+            "PRIVATE_NETWORK",
+            "AUTHOR",
+            "KEYBOARD",
+            "PASSPORT_ID",
+        ] {
             assert!(!classify(key, "anything-here").is_secret(), "{key}");
         }
         assert_eq!(key_words("keyStorePassword"), ["KEY", "STORE", "PASSWORD"]);
@@ -1070,7 +1079,14 @@ mod tests {
 
     #[test]
     fn placeholders_are_secrets() {
-        for value in ["changeme", "password", "secret", "example", "<root-password>", "'<PSK>'"] {
+        for value in [
+            "changeme",
+            "password",
+            "secret",
+            "example",
+            "<root-password>",
+            "'<PSK>'",
+        ] {
             assert!(classify("DB_PASSWORD", value).is_secret(), "{value}");
         }
         assert_eq!(secret("PASSWORD", "\"admin\""), ["admin"]);
@@ -1080,7 +1096,13 @@ mod tests {
     fn empty_and_interpolated_values_are_not_secrets() {
         assert_eq!(not_secret("DB_PASSWORD", ""), NotSecret::Empty);
         assert_eq!(not_secret("DB_PASSWORD", "  "), NotSecret::Empty);
-        for value in ["${DB_PASSWORD}", "$DB_PASSWORD", "${X:-}", "${X:?must be set}", "${X?}"] {
+        for value in [
+            "${DB_PASSWORD}",
+            "$DB_PASSWORD",
+            "${X:-}",
+            "${X:?must be set}",
+            "${X?}",
+        ] {
             assert_eq!(
                 not_secret("DB_PASSWORD", value),
                 NotSecret::Interpolated,
@@ -1097,6 +1119,7 @@ mod tests {
             Verdict::secret(SecretKind::InterpolationDefault, 15..22)
         );
         assert_eq!(secret("X", "${DB_PASSWORD-hunter2}"), ["hunter2"]);
+        assert_eq!(secret("X", "${DB_PASSWORD:-${OLD:-hunter2}}"), ["hunter2"]);
         assert_eq!(secret("DB_PASS", "${A:-${B:-hunter2}}"), ["hunter2"]);
         assert_eq!(
             not_secret("ALLOW_EMPTY_PASSWORD", "${ALLOW_EMPTY_PASSWORD:-yes}"),
@@ -1129,7 +1152,10 @@ mod tests {
 
     #[test]
     fn switches_and_booleans_are_not_secrets() {
-        assert_eq!(not_secret("ALLOW_EMPTY_PASSWORD", "yes"), NotSecret::SwitchKey);
+        assert_eq!(
+            not_secret("ALLOW_EMPTY_PASSWORD", "yes"),
+            NotSecret::SwitchKey
+        );
         assert_eq!(
             not_secret("MYSQL_RANDOM_ROOT_PASSWORD", "true"),
             NotSecret::SwitchKey
@@ -1188,7 +1214,10 @@ mod tests {
             NotSecret::FilePath
         );
         assert_eq!(
-            not_secret("JWT_SECRET_KEY", "%kernel.project_dir%/config/jwt/private.pem"),
+            not_secret(
+                "JWT_SECRET_KEY",
+                "%kernel.project_dir%/config/jwt/private.pem"
+            ),
             NotSecret::FilePath
         );
         assert!(classify("DB_PASSWORD", "/Zx9").is_secret());
@@ -1205,16 +1234,28 @@ mod tests {
             not_secret("BASIC_AUTH_USERNAME", "admin"),
             NotSecret::DescribesSecret(_)
         ));
-        assert_eq!(not_secret("KEYCLOAK_ADMIN", "admin"), NotSecret::NoSecretName);
+        assert_eq!(
+            not_secret("KEYCLOAK_ADMIN", "admin"),
+            NotSecret::NoSecretName
+        );
     }
 
     #[test]
     fn access_key_ids_are_the_public_half() {
         // The id names the key pair (it appears in logs and IAM listings); only the secret half
         // authenticates. A long random "access key" is an account key (Azure) and is a secret.
-        assert_eq!(not_secret("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"), NotSecret::PublicHalf);
-        assert_eq!(not_secret("MINIO_ACCESS_KEY", "minioadmin"), NotSecret::PublicHalf);
-        assert_eq!(not_secret("STORAGE_ACCESS_KEY", "minio"), NotSecret::PublicHalf);
+        assert_eq!(
+            not_secret("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+            NotSecret::PublicHalf
+        );
+        assert_eq!(
+            not_secret("MINIO_ACCESS_KEY", "minioadmin"),
+            NotSecret::PublicHalf
+        );
+        assert_eq!(
+            not_secret("STORAGE_ACCESS_KEY", "minio"),
+            NotSecret::PublicHalf
+        );
         assert!(classify("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG").is_secret());
         assert!(
             classify(
@@ -1223,13 +1264,22 @@ mod tests {
             )
             .is_secret()
         );
-        assert_eq!(not_secret("WIREGUARD_PUBLIC_KEY", "abc123"), NotSecret::PublicHalf);
-        assert_eq!(not_secret("OG_OIDC_CLIENT_KEY", "mykey"), NotSecret::PublicHalf);
+        assert_eq!(
+            not_secret("WIREGUARD_PUBLIC_KEY", "abc123"),
+            NotSecret::PublicHalf
+        );
+        assert_eq!(
+            not_secret("OG_OIDC_CLIENT_KEY", "mykey"),
+            NotSecret::PublicHalf
+        );
     }
 
     #[test]
     fn marker_words_are_not_secrets() {
-        assert_eq!(not_secret("CF_API_TOKEN", "user_provided"), NotSecret::Marker);
+        assert_eq!(
+            not_secret("CF_API_TOKEN", "user_provided"),
+            NotSecret::Marker
+        );
         assert_eq!(not_secret("NEO4J_AUTH", "none"), NotSecret::Marker);
     }
 
@@ -1240,8 +1290,14 @@ mod tests {
             classify("DATABASE_URL", value),
             Verdict::secret(SecretKind::UrlPassword, 13..17)
         );
-        assert_eq!(secret("DSN", "mysql://root:secret@tcp(db:3306)/x"), ["secret"]);
-        assert_eq!(secret("REDIS_URL", "redis://:hunter2@cache:6379"), ["hunter2"]);
+        assert_eq!(
+            secret("DSN", "mysql://root:secret@tcp(db:3306)/x"),
+            ["secret"]
+        );
+        assert_eq!(
+            secret("REDIS_URL", "redis://:hunter2@cache:6379"),
+            ["hunter2"]
+        );
         assert_eq!(
             secret("DB", "postgres://${U:-app}:${P:-linkwarden}@db/x"),
             ["linkwarden"]
@@ -1266,24 +1322,43 @@ mod tests {
             secret("KAFKA_SASL_JAAS_CONFIG", jaas),
             ["admin-secret", "admin-secret"]
         );
-        let interpolated = "OAuthBearerLoginModule required clientId=\"$ID\" clientSecret=\"$SECRET\";";
+        let interpolated =
+            "OAuthBearerLoginModule required clientId=\"$ID\" clientSecret=\"$SECRET\";";
         assert!(!classify("SASL_JAAS_CONFIG", interpolated).is_secret());
         assert_eq!(
-            secret("DB_CONNECTION", "Host=db;Username=app;Password=hunter2;Database=app"),
+            secret(
+                "DB_CONNECTION",
+                "Host=db;Username=app;Password=hunter2;Database=app"
+            ),
             ["hunter2"]
         );
         assert_eq!(
-            secret("JAVA_OPTS", "-Xmx1g -Djavax.net.ssl.keyStorePassword=changeit"),
+            secret(
+                "JAVA_OPTS",
+                "-Xmx1g -Djavax.net.ssl.keyStorePassword=changeit"
+            ),
             ["changeit"]
         );
-        assert!(!classify("KAFKA_LOG4J_LOGGERS", "kafka.x=INFO,io.confluent.security.auth=INFO").is_secret());
+        assert!(
+            !classify(
+                "KAFKA_LOG4J_LOGGERS",
+                "kafka.x=INFO,io.confluent.security.auth=INFO"
+            )
+            .is_secret()
+        );
     }
 
     #[test]
     fn shapes_that_are_secrets_under_any_key() {
         let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n";
         assert_eq!(secret("TLS", pem), [pem.trim_end()]);
-        assert!(!classify("CA", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----").is_secret());
+        assert!(
+            !classify(
+                "CA",
+                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"
+            )
+            .is_secret()
+        );
         let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
         assert_eq!(secret("SUPABASE_ANON", jwt), [jwt]);
         assert!(classify("PLEX_CLAIM", "claim-dvmURANy9Z7MbJhmY7V7").is_secret());

@@ -209,7 +209,10 @@ mod tests {
         }
         assert!(encode("my-app.key[0]", "x").is_ok());
         let message = encode("A", "\0").unwrap_err().to_string();
-        assert!(message.contains("NUL") && message.contains("keep it"), "{message}");
+        assert!(
+            message.contains("NUL") && message.contains("keep it"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -36,10 +36,37 @@ pub const MIN_DISTINCTIVE_LEN: usize = 8;
 /// Words that appear in compose files for other reasons (images, users, databases, switches):
 /// redacted only in value positions, whatever their length.
 const COMMON_VALUES: &[&str] = &[
-    "true", "false", "yes", "no", "on", "off", "null", "none", "admin", "root", "user", "test",
-    "default", "example", "password", "secret", "changeme", "postgres", "postgresql", "mysql",
-    "mariadb", "mongodb", "redis", "localhost", "database", "nextcloud", "wordpress", "grafana",
-    "keycloak", "elastic", "minioadmin",
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "none",
+    "admin",
+    "root",
+    "user",
+    "test",
+    "default",
+    "example",
+    "password",
+    "secret",
+    "changeme",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "mongodb",
+    "redis",
+    "localhost",
+    "database",
+    "nextcloud",
+    "wordpress",
+    "grafana",
+    "keycloak",
+    "elastic",
+    "minioadmin",
 ];
 
 /// Secret values and where they may be redacted.
@@ -364,7 +391,10 @@ fn boundary(mut outward: impl Iterator<Item = char>) -> bool {
 /// A key in text: not part of a longer name.
 fn key_stands_whole(text: &str, range: Range<usize>) -> bool {
     let name_char = |c: char| is_word_char(c) || c == '.' || c == '-';
-    !text[..range.start].chars().next_back().is_some_and(name_char)
+    !text[..range.start]
+        .chars()
+        .next_back()
+        .is_some_and(name_char)
         && !text[range.end..].chars().next().is_some_and(name_char)
 }
 
@@ -373,7 +403,10 @@ fn after_key(text: &str, key_end: usize, forms: &Forms) -> Option<Range<usize>> 
     let rest = &text[key_end..];
     let rest_start = rest.trim_start_matches(['"', '\'']);
     let rest_start = rest_start.trim_start_matches([' ', '\t']);
-    let separator = rest_start.chars().next().filter(|c| *c == ':' || *c == '=')?;
+    let separator = rest_start
+        .chars()
+        .next()
+        .filter(|c| *c == ':' || *c == '=')?;
     let after_separator = rest_start[separator.len_utf8()..].trim_start_matches([' ', '\t']);
     let quote = after_separator
         .chars()
@@ -472,7 +505,10 @@ mod tests {
 
     #[test]
     fn a_password_equal_to_the_user_name_is_hidden_only_where_it_is_the_password() {
-        let redactor = from_env(&[("POSTGRES_USER", "postgres"), ("POSTGRES_PASSWORD", "postgres")]);
+        let redactor = from_env(&[
+            ("POSTGRES_USER", "postgres"),
+            ("POSTGRES_PASSWORD", "postgres"),
+        ]);
         let shown = redactor.redact(COMPOSE);
         assert!(shown.contains("image: postgres:16"), "{shown}");
         assert!(shown.contains("POSTGRES_USER: postgres\n"), "{shown}");
@@ -518,7 +554,10 @@ mod tests {
         let redactor = from_env(&[("TLS_KEY", key)]);
         let block = "    TLS_KEY: |\n      -----BEGIN PRIVATE KEY-----\n      MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n      BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n";
         let shown = redactor.redact(block);
-        assert!(!shown.contains("MIIEvQ") && !shown.contains("BKcwgg"), "{shown}");
+        assert!(
+            !shown.contains("MIIEvQ") && !shown.contains("BKcwgg"),
+            "{shown}"
+        );
         let folded = Redactor::from_values(["correct-horse battery-staple-42 x"]);
         let shown = folded.redact("KEY: >\n  correct-horse\n  battery-staple-42 x\n");
         assert!(!shown.contains("correct-horse") && !shown.contains("battery-staple-42"));
@@ -531,9 +570,15 @@ mod tests {
             ("DB_PASSWORD: admin", "DB_PASSWORD: <redacted>"),
             ("- DB_PASSWORD=admin", "- DB_PASSWORD=<redacted>"),
             ("DB_PASSWORD='admin'", "DB_PASSWORD='<redacted>'"),
-            ("{\"DB_PASSWORD\": \"admin\"}", "{\"DB_PASSWORD\": \"<redacted>\"}"),
+            (
+                "{\"DB_PASSWORD\": \"admin\"}",
+                "{\"DB_PASSWORD\": \"<redacted>\"}",
+            ),
             ("JWT_SECRET: ${J:-kutt}", "JWT_SECRET: ${J:-<redacted>}"),
-            ("admin: DB_PASSWORD_FILE: admin", "admin: DB_PASSWORD_FILE: admin"),
+            (
+                "admin: DB_PASSWORD_FILE: admin",
+                "admin: DB_PASSWORD_FILE: admin",
+            ),
             ("OTHER_PASSWORD: admin", "OTHER_PASSWORD: admin"),
             ("DB_PASSWORD: administrator", "DB_PASSWORD: administrator"),
         ] {
@@ -558,6 +603,9 @@ mod tests {
         assert_eq!(redactor.redact("a abcdefgh-1234 b"), "a <redacted> b");
         // Neither stands whole inside a longer token.
         let inside = Redactor::from_values(["abcdefgh-1234", "defgh-1234-xyzw"]);
-        assert_eq!(inside.redact("k=abcdefgh-1234-xyzw"), "k=abcdefgh-1234-xyzw");
+        assert_eq!(
+            inside.redact("k=abcdefgh-1234-xyzw"),
+            "k=abcdefgh-1234-xyzw"
+        );
     }
 }

@@ -62,7 +62,9 @@ fn unescape_dollars(text: &str) -> String {
 #[test]
 #[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
 fn awkward_values_round_trip_through_compose() {
-    let keys: Vec<String> = (0..AWKWARD.len()).map(|i| format!("SHIPSHAPE_V{i}")).collect();
+    let keys: Vec<String> = (0..AWKWARD.len())
+        .map(|i| format!("SHIPSHAPE_V{i}"))
+        .collect();
     let env = encode_file(keys.iter().map(String::as_str).zip(AWKWARD.iter().copied()))
         .expect("every awkward value is representable");
     let dir = tempfile::tempdir().unwrap();
@@ -94,5 +96,9 @@ fn awkward_values_round_trip_through_compose() {
             wrong.push(format!("  {expected:?} read back as {read:?}"));
         }
     }
-    assert!(wrong.is_empty(), "env file:\n{env}\nmismatches:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "env file:\n{env}\nmismatches:\n{}",
+        wrong.join("\n")
+    );
 }
