@@ -18,6 +18,7 @@ pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod secrets;
 pub mod source;
 pub mod suppress;
 pub mod write;

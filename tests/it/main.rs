@@ -19,6 +19,8 @@ mod robustness;
 mod rules_env_secrets;
 mod rules_policy;
 mod rules_snapshots;
+mod secrets_detect;
+mod secrets_dotenv;
 mod validate_errors;
 mod validate_fuzz;
 mod validate_parity;

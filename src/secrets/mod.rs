@@ -1,0 +1,10 @@
+//! Literal secrets in `environment:` entries: which values are secrets ([`detect`]), how to write
+//! them to an env file that Compose reads back byte for byte ([`dotenv`]), and how to hide them
+//! in any text we print without garbling the rest ([`redact`]).
+//!
+//! The layer knows nothing about YAML documents or findings: it works on keys, values and text,
+//! so `env-secrets` and every report format can share one notion of "a secret".
+
+pub mod detect;
+pub mod dotenv;
+pub mod redact;
