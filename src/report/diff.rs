@@ -11,12 +11,21 @@ pub fn unified(
     path: &Path,
     old: &str,
     new: &str,
-    secrets: &super::Secrets,
+    secrets: &super::Redactor,
     style: &Style,
 ) -> String {
     let name = path.display().to_string();
     let diff = TextDiff::from_lines(old, new);
     let mut out = String::new();
+    if !style.show_secrets && (secrets.redacts_anything_in(old) || secrets.redacts_anything_in(new))
+    {
+        // A patch with `<redacted>` in it would write the placeholder if applied.
+        out.push_str(&paint(
+            "# secrets are redacted below: this diff cannot be applied; `--show-secrets` prints a patch\n",
+            "1",
+            style,
+        ));
+    }
     out.push_str(&paint(&format!("--- {name}\n"), "1", style));
     out.push_str(&paint(&format!("+++ {name}\n"), "1", style));
     for hunk in diff.unified_diff().context_radius(3).iter_hunks() {

@@ -8,7 +8,7 @@ pub mod text;
 
 use crate::outcome::{FileReport, FixOutcome};
 
-pub const REDACTED: &str = "<redacted>";
+pub use crate::secrets::redact::{REDACTED, Redactor};
 
 /// How to print.
 #[derive(Debug, Clone, Default)]
@@ -18,82 +18,62 @@ pub struct Style {
     pub quiet: bool,
 }
 
-/// The secret values of one file, matched in one pass over a text (a file with thousands of
-/// secrets and thousands of findings would otherwise be quadratic).
-#[derive(Debug, Clone, Default)]
-pub struct Secrets {
-    /// Longest first (so overlapping values redact whole).
-    values: Vec<String>,
-    matcher: Option<aho_corasick::AhoCorasick>,
-}
-
-impl Secrets {
-    pub fn new(mut values: Vec<String>) -> Secrets {
-        values.retain(|v| !v.is_empty());
-        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-        values.dedup();
-        let matcher = (!values.is_empty())
-            .then(|| {
-                aho_corasick::AhoCorasick::builder()
-                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                    .build(&values)
-                    .ok()
-            })
-            .flatten();
-        Secrets { values, matcher }
-    }
-
-    /// Whether `text` shows any secret.
-    pub fn found_in(&self, text: &str) -> bool {
-        match &self.matcher {
-            Some(m) => m.is_match(text),
-            None => self.values.iter().any(|s| text.contains(s.as_str())),
-        }
-    }
-
-    fn replace_in(&self, text: &str) -> String {
-        match &self.matcher {
-            Some(m) => {
-                let mut out = String::with_capacity(text.len());
-                m.replace_all_with(text, &mut out, |_, _, dst| {
-                    dst.push_str(REDACTED);
-                    true
-                });
-                out
-            }
-            None => self
-                .values
-                .iter()
-                .fold(text.to_string(), |acc, s| acc.replace(s.as_str(), REDACTED)),
-        }
-    }
-}
-
-impl std::ops::Deref for Secrets {
-    type Target = [String];
-
-    fn deref(&self) -> &[String] {
-        &self.values
-    }
-}
-
-/// Every secret value of a file's findings.
-pub fn secrets_of(report: &FileReport) -> Secrets {
-    Secrets::new(
-        report
-            .findings
-            .iter()
-            .flat_map(|f| f.redact.iter().cloned())
-            .collect(),
+/// Every literal secret of a file, whichever rules ran: the values findings carry, and the
+/// literal secrets the classifier finds in the file's `environment:` entries (so `--select`
+/// or `--ignore env-secrets` never turns redaction off).
+pub fn secrets_of(report: &FileReport) -> Redactor {
+    let values = report
+        .findings
+        .iter()
+        .flat_map(|f| f.redact.iter().cloned());
+    let environment = report
+        .source
+        .as_deref()
+        .map(|s| environment_entries(&s.document))
+        .unwrap_or_default();
+    Redactor::new(
+        values,
+        environment.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     )
 }
 
+/// (key, value) of every `environment:` entry of every service, through merge keys.
+fn environment_entries(doc: &crate::document::Document) -> Vec<(String, String)> {
+    use crate::rules::merge;
+    let Some(services) = doc.root().and_then(|r| merge::get(r, "services")) else {
+        return Vec::new();
+    };
+    let mut entries = Vec::new();
+    for (_, service) in merge::entries(services) {
+        let Some(environment) = merge::get(service, "environment") else {
+            continue;
+        };
+        if environment.is_mapping() {
+            entries.extend(
+                merge::entries(environment)
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))),
+            );
+        } else {
+            entries.extend(
+                merge::strings(Some(environment))
+                    .into_iter()
+                    .filter_map(|item| {
+                        let (k, v) = item.split_once('=')?;
+                        Some((k.to_string(), v.to_string()))
+                    }),
+            );
+        }
+    }
+    entries
+}
+
 /// Replaces every secret value in `text` unless the user asked to see them.
-pub fn redact(text: &str, secrets: &Secrets, style: &Style) -> String {
-    if style.show_secrets || secrets.is_empty() {
+pub fn redact(text: &str, secrets: &Redactor, style: &Style) -> String {
+    if style.show_secrets {
         return text.to_string();
     }
-    secrets.replace_in(text)
+    secrets.redact(text).into_owned()
 }
 
 /// Fixes the run was asked for but could not make, as (rule id, message): a file Compose

@@ -34,7 +34,7 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
             // A fix whose new text would show a secret is left out rather than redacted,
             // since a redacted replacement would be wrong if applied.
             if !style.show_secrets {
-                fixes.retain(|fix| !secrets.found_in(&fix.to_string()));
+                fixes.retain(|fix| !secrets.redacts_anything_in(&fix.to_string()));
             }
             let mut value = result(
                 finding,

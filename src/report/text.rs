@@ -41,7 +41,7 @@ fn finding_block(
     entry: &Entry<'_>,
     finding: &Reported,
     lines: &[&str],
-    secrets: &super::Secrets,
+    secrets: &super::Redactor,
     style: &Style,
     renderer: &Renderer,
 ) -> String {

@@ -77,19 +77,49 @@ pub struct Redactor {
     anywhere_matcher: Option<AhoCorasick>,
     /// Source forms of every value: redacted in value positions.
     positioned: Vec<Positioned>,
-    /// Finds the keys that `Positioned::keys` index.
+    /// Finds the plain and double-quoted forms of `positioned` values (URL passwords,
+    /// interpolation defaults), in one pass whatever their number.
+    value_matcher: Option<AhoCorasick>,
+    /// Finds the keys that `by_key` index.
     key_matcher: Option<AhoCorasick>,
+    /// Per key: the forms of its values as they may follow it, by quoting, and the longest.
+    by_key: Vec<KeyForms>,
 }
 
-/// A value's source forms, with the keys it is the value of.
+/// The source forms of the values of one key, looked up by the text after the key.
+#[derive(Debug, Clone, Default)]
+struct KeyForms {
+    plain: HashSet<String>,
+    single: HashSet<String>,
+    double: HashSet<String>,
+    longest: usize,
+}
+
+impl KeyForms {
+    fn add(&mut self, forms: &Forms) {
+        self.plain.extend(forms.plain.iter().cloned());
+        self.single.extend(forms.single.iter().cloned());
+        self.double.extend(forms.double.iter().cloned());
+        self.longest = forms.all().map(String::len).fold(self.longest, usize::max);
+    }
+
+    fn quoted_by(&self, quote: Option<char>) -> &HashSet<String> {
+        match quote {
+            Some('\'') => &self.single,
+            Some(_) => &self.double,
+            None => &self.plain,
+        }
+    }
+}
+
+/// A value's source forms.
 #[derive(Debug, Clone)]
 struct Positioned {
     forms: Forms,
-    keys: HashSet<usize>,
 }
 
 /// How one value may be written in text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Forms {
     /// Unquoted, and with `$$` for `$`.
     plain: Vec<String>,
@@ -123,14 +153,6 @@ impl Forms {
     fn all(&self) -> impl Iterator<Item = &String> {
         self.plain.iter().chain(&self.single).chain(&self.double)
     }
-
-    fn quoted_by(&self, quote: Option<char>) -> &[String] {
-        match quote {
-            Some('\'') => &self.single,
-            Some(_) => &self.double,
-            None => &self.plain,
-        }
-    }
 }
 
 /// The text between double quotes (YAML and JSON), optionally with non-ASCII as `\uXXXX`.
@@ -155,6 +177,21 @@ fn escape_double(value: &str, ascii_only: bool) -> String {
     out
 }
 
+fn add_environment<'a>(
+    builder: &mut Builder,
+    entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    for (key, value) in entries {
+        let verdict = classify(key, value);
+        if let Verdict::Secret { .. } = verdict {
+            for part in verdict.secret_texts(value) {
+                // Compose reads `$$` as `$`: the text may show either.
+                builder.add(Some(key), &part.replace("$$", "$"));
+            }
+        }
+    }
+}
+
 impl Redactor {
     /// A redactor for values known to be secret, without keys: distinctive values anywhere,
     /// every value as a URL password or interpolation default.
@@ -170,15 +207,21 @@ impl Redactor {
     /// in the compose file), as [`classify`] finds them.
     pub fn from_environment<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Redactor {
         let mut builder = Builder::default();
-        for (key, value) in entries {
-            let verdict = classify(key, value);
-            if let Verdict::Secret { .. } = verdict {
-                for part in verdict.secret_texts(value) {
-                    // Compose reads `$$` as `$`: the text may show either.
-                    builder.add(Some(key), &part.replace("$$", "$"));
-                }
-            }
+        add_environment(&mut builder, entries);
+        builder.build()
+    }
+
+    /// Known secret `values` (no keys) together with the literal secrets among `environment`
+    /// entries (key, value as written), as [`classify`] finds them.
+    pub fn new<'a, S: AsRef<str>>(
+        values: impl IntoIterator<Item = S>,
+        environment: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Redactor {
+        let mut builder = Builder::default();
+        for value in values {
+            builder.add(None, value.as_ref());
         }
+        add_environment(&mut builder, environment);
         builder.build()
     }
 
@@ -228,16 +271,13 @@ impl Redactor {
 
     fn value_positions(&self, text: &str) -> Vec<Range<usize>> {
         let mut found = Vec::new();
-        for entry in &self.positioned {
-            for form in entry.forms.plain.iter().chain(&entry.forms.double) {
-                found.extend(
-                    text.match_indices(form.as_str())
-                        .map(|(at, _)| at..at + form.len())
-                        .filter(|r| {
-                            is_url_password(text, r.clone()) || is_default(text, r.clone())
-                        }),
-                );
-            }
+        if let Some(matcher) = &self.value_matcher {
+            found.extend(
+                matcher
+                    .find_overlapping_iter(text)
+                    .map(|m| m.range())
+                    .filter(|r| is_url_password(text, r.clone()) || is_default(text, r.clone())),
+            );
         }
         if let Some(matcher) = &self.key_matcher {
             for key_match in matcher.find_overlapping_iter(text) {
@@ -245,9 +285,7 @@ impl Redactor {
                 if !key_stands_whole(text, key_match.range()) {
                     continue;
                 }
-                for entry in self.positioned.iter().filter(|e| e.keys.contains(&key)) {
-                    found.extend(after_key(text, key_match.end(), &entry.forms));
-                }
+                found.extend(after_key(text, key_match.end(), &self.by_key[key]));
             }
         }
         found
@@ -259,7 +297,11 @@ impl Redactor {
 struct Builder {
     anywhere: Vec<String>,
     positioned: Vec<Positioned>,
+    /// Index of each value's forms in `positioned` (a set: thousands of values stay linear).
+    positioned_ids: std::collections::HashMap<Forms, usize>,
     keys: Vec<String>,
+    key_ids: std::collections::HashMap<String, usize>,
+    by_key: Vec<KeyForms>,
 }
 
 impl Builder {
@@ -281,38 +323,44 @@ impl Builder {
     }
 
     fn key_index(&mut self, key: &str) -> usize {
-        match self.keys.iter().position(|k| k == key) {
-            Some(i) => i,
-            None => {
-                self.keys.push(key.to_string());
-                self.keys.len() - 1
-            }
+        if let Some(&i) = self.key_ids.get(key) {
+            return i;
         }
+        self.keys.push(key.to_string());
+        self.by_key.push(KeyForms::default());
+        self.key_ids.insert(key.to_string(), self.keys.len() - 1);
+        self.keys.len() - 1
     }
 
     fn add_positioned(&mut self, key: Option<usize>, forms: Forms) {
-        let entry = match self.positioned.iter_mut().find(|e| e.forms == forms) {
-            Some(entry) => entry,
-            None => {
-                self.positioned.push(Positioned {
-                    forms,
-                    keys: HashSet::new(),
-                });
-                self.positioned.last_mut().expect("just pushed")
-            }
-        };
-        entry.keys.extend(key);
+        if let Some(key) = key {
+            self.by_key[key].add(&forms);
+        }
+        if !self.positioned_ids.contains_key(&forms) {
+            self.positioned_ids
+                .insert(forms.clone(), self.positioned.len());
+            self.positioned.push(Positioned { forms });
+        }
     }
 
     fn build(mut self) -> Redactor {
         self.anywhere.retain(|v| !v.is_empty());
         self.anywhere.sort();
         self.anywhere.dedup();
+        let mut values: Vec<String> = self
+            .positioned
+            .iter()
+            .flat_map(|p| p.forms.plain.iter().chain(&p.forms.double).cloned())
+            .collect();
+        values.sort();
+        values.dedup();
         Redactor {
             anywhere_matcher: matcher(&self.anywhere),
+            value_matcher: matcher(&values),
             key_matcher: matcher(&self.keys),
             anywhere: self.anywhere,
             positioned: self.positioned,
+            by_key: self.by_key,
         }
     }
 }
@@ -399,7 +447,7 @@ fn key_stands_whole(text: &str, range: Range<usize>) -> bool {
 }
 
 /// The value right after a key: `KEY: v`, `KEY=v`, `"KEY": "v"`, `KEY='v'`.
-fn after_key(text: &str, key_end: usize, forms: &Forms) -> Option<Range<usize>> {
+fn after_key(text: &str, key_end: usize, forms: &KeyForms) -> Option<Range<usize>> {
     let rest = &text[key_end..];
     let rest_start = rest.trim_start_matches(['"', '\'']);
     let rest_start = rest_start.trim_start_matches([' ', '\t']);
@@ -414,12 +462,16 @@ fn after_key(text: &str, key_end: usize, forms: &Forms) -> Option<Range<usize>> 
         .filter(|c| *c == '"' || *c == '\'');
     let value_text = &after_separator[quote.map_or(0, char::len_utf8)..];
     let start = text.len() - value_text.len();
-    forms
-        .quoted_by(quote)
-        .iter()
-        .filter(|form| value_text.starts_with(form.as_str()))
-        .map(|form| start..start + form.len())
-        .find(|range| value_ends(&text[range.end..], quote))
+    let candidates = forms.quoted_by(quote);
+    // The longest known form that ends where a value may end: a set lookup per boundary.
+    value_text
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|end| *end <= forms.longest)
+        .filter(|end| value_ends(&value_text[*end..], quote))
+        .filter(|end| candidates.contains(&value_text[..*end]))
+        .last()
+        .map(|end| start..start + end)
 }
 
 /// What may follow a value in a value position.
