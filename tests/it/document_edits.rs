@@ -2,7 +2,7 @@
 //! errors it must return as values. `\r` shows as `␍`, a BOM as `<BOM>`, a missing final
 //! newline as `<no final newline>`.
 
-use shipshape::document::{Document, Edit, EditError, EditOptions, LoadError, Path, Value};
+use shipshape::document::{Document, Edit, EditError, EditGroup, LoadError, Path, Value};
 
 fn p(path: &str) -> Path {
     path.parse().expect("test paths are valid")
@@ -16,13 +16,14 @@ fn visible(text: &str) -> String {
     out
 }
 
-fn show_with(input: &str, edits: &[Edit], options: &EditOptions) -> String {
+fn show_with(input: &str, edits: &[Edit], through_anchors: bool) -> String {
     let doc = match Document::parse(input) {
         Ok(doc) => doc,
         Err(e) => return format!("load error: {e}"),
     };
     let edits_text: Vec<String> = edits.iter().map(Edit::describe).collect();
-    let result = match doc.apply(edits, options) {
+    let group = EditGroup::new(edits).through_anchors(through_anchors);
+    let result = match doc.apply(&[group]).all_or_error() {
         Ok(text) => format!("after:\n{}", visible(&text)),
         Err(e) => format!("error: {e}"),
     };
@@ -34,7 +35,7 @@ fn show_with(input: &str, edits: &[Edit], options: &EditOptions) -> String {
 }
 
 fn show(input: &str, edits: &[Edit]) -> String {
-    show_with(input, edits, &EditOptions::default())
+    show_with(input, edits, false)
 }
 
 fn replace(path: &str, value: Value) -> Edit {
@@ -465,15 +466,12 @@ fn anchors_are_refused_with_a_reason() {
 
 #[test]
 fn anchors_and_merge_keys_when_allowed_or_unaffected() {
-    let allow = EditOptions {
-        allow_anchor_edits: true,
-    };
     insta::assert_snapshot!(
         "anchor_edit_allowed",
         show_with(
             ANCHORS,
             &[insert("x-common.environment", "B", s("2"))],
-            &allow
+            true
         )
     );
     insta::assert_snapshot!(
@@ -570,10 +568,12 @@ fn billion_laughs_loads_without_expanding_aliases() {
     );
     // The verifier's loader refuses to expand the bomb: the edit fails cleanly, quickly.
     let started = std::time::Instant::now();
-    let result = doc.apply(
-        &[replace("services.web.image", s("nginx:1"))],
-        &EditOptions::default(),
-    );
+    let result = doc
+        .apply(&[EditGroup::new([replace(
+            "services.web.image",
+            s("nginx:1"),
+        )])])
+        .all_or_error();
     assert!(
         started.elapsed().as_secs() < 5,
         "verification took {:?}",
@@ -635,14 +635,11 @@ fn no_edits_is_identity() {
     ] {
         let doc = Document::parse(input).expect("valid");
         assert_eq!(doc.text(), input);
-        assert_eq!(
-            doc.apply(&[], &EditOptions::default()).as_deref(),
-            Ok(input)
-        );
+        assert_eq!(doc.apply(&[]).all_or_error().as_deref(), Ok(input));
     }
 }
 
-/// `apply_each` keeps what it can: conflicting edits of one batch are refused individually.
+/// One group per edit: the engine keeps what it can and refuses conflicting groups one by one.
 #[test]
 fn conflicting_edits_in_a_batch_are_refused_individually() {
     let input = "services:\n  web:\n    image: a\n    ports:\n      - \"80:80\"\n";
@@ -655,13 +652,14 @@ fn conflicting_edits_in_a_batch_are_refused_individually() {
         replace("services.web.image", s("b")),
         remove("services.web.image"),
     ];
-    let outcome = doc.apply_each(&edits, &EditOptions::default());
-    let mut report = format!("applied: {:?}\n", outcome.applied);
-    for (i, error) in &outcome.refused {
-        report.push_str(&format!(
-            "refused {i} ({}): {error}\n",
-            edits[*i].describe()
-        ));
+    let groups: Vec<EditGroup> = edits.iter().map(|e| EditGroup::new([e.clone()])).collect();
+    let outcome = doc.apply(&groups);
+    let applied: Vec<usize> = (0..edits.len())
+        .filter(|&i| outcome.is_applied(i))
+        .collect();
+    let mut report = format!("applied: {applied:?}\n");
+    for (i, error) in outcome.refused() {
+        report.push_str(&format!("refused {i} ({}): {error}\n", edits[i].describe()));
     }
     report.push_str(&format!("after:\n{}", visible(&outcome.text)));
     insta::assert_snapshot!(report);

@@ -7,7 +7,7 @@ use crate::document_support;
 
 use document_support::{Change, bare_lf, load_all};
 use proptest::prelude::*;
-use shipshape::document::{Document, Edit, EditOptions, Path, Value};
+use shipshape::document::{Document, Edit, EditGroup, Path, Value};
 use yaml_serde::Value as Y;
 
 const NAMES: [&str; 4] = ["web", "db", "cache-1", "my.app"];
@@ -362,7 +362,7 @@ proptest! {
         let text = render(&spec);
         let doc = Document::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(doc.text(), text.as_str());
-        let unchanged = doc.apply(&[], &EditOptions::default());
+        let unchanged = doc.apply(&[]).all_or_error();
         prop_assert_eq!(unchanged.as_deref(), Ok(text.as_str()));
 
         let mut edits = Vec::new();
@@ -376,28 +376,30 @@ proptest! {
                 changes.push(change);
             }
         }
-        let outcome = doc.apply_each(&edits, &EditOptions::default());
+        let groups: Vec<EditGroup> = edits.iter().map(|e| EditGroup::new([e.clone()])).collect();
+        let outcome = doc.apply(&groups);
+        let applied: Vec<usize> = (0..edits.len()).filter(|&i| outcome.is_applied(i)).collect();
+        let refused: Vec<_> = outcome.refused().collect();
         let mut want = load_all(&text).map_err(TestCaseError::fail)?;
         // The engine's batch semantics: every edit addresses the original document; additions
         // apply first, removals last (so sequence indices name original items).
         let is_removal = |c: &Change| matches!(c, Change::Remove(_) | Change::RemoveItem(..));
-        let mut order: Vec<usize> = outcome.applied.clone();
+        let mut order: Vec<usize> = applied.clone();
         order.sort_by_key(|&i| is_removal(&changes[i]));
         for &i in &order {
             prop_assert!(changes[i].apply(&mut want[0]).is_some(), "edit {} applied but makes no sense", edits[i].describe());
         }
         let got = load_all(&outcome.text).map_err(|e| TestCaseError::fail(format!("{e}\n{}", outcome.text)))?;
-        prop_assert!(got == want, "output means something else:\n{}\nedits: {:?}\nrefused: {:?}", outcome.text, edits, outcome.refused);
+        prop_assert!(got == want, "output means something else:\n{}\nedits: {:?}\nrefused: {:?}", outcome.text, edits, refused);
         if spec.crlf {
             prop_assert_eq!(bare_lf(&outcome.text), 0, "bare LF in a CRLF file:\n{}", outcome.text);
         }
-        for (i, error) in &outcome.refused {
+        for (i, error) in &refused {
             // Verification failures are planner bugs; other refusals are deliberate.
             prop_assert!(!matches!(error, shipshape::document::EditError::Verify { .. }), "{} failed verification: {error}\n{text}", edits[*i].describe());
         }
         // Idempotence: setting what was just set (or replaced) changes nothing.
-        let again: Vec<Edit> = outcome
-            .applied
+        let again: Vec<Edit> = applied
             .iter()
             .filter_map(|&i| match &edits[i] {
                 Edit::Set { path, value } | Edit::Replace { path, value } => {
@@ -407,7 +409,7 @@ proptest! {
             })
             .collect();
         let edited = Document::parse(&outcome.text).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let second = edited.apply(&again, &EditOptions::default());
+        let second = edited.apply(&[EditGroup::new(again.clone())]).all_or_error();
         prop_assert_eq!(second.as_deref(), Ok(outcome.text.as_str()), "re-applying {:?} changed the text", again);
     }
 }
