@@ -83,9 +83,9 @@ impl<'d> Planner<'d> {
         (planned, refused)
     }
 
-    /// Removals that take every member of a collection leave it empty in place: one splice
-    /// for the whole collection, since member-by-member splices would leave `key:` (null) or
-    /// overlap in flow style.
+    /// Removals that take every member of a collection, with nothing added to it, leave it
+    /// empty in place: one splice for the whole collection, since member-by-member splices
+    /// would leave `key:` (null) or overlap in flow style.
     fn empty_emptied(&self, planned: &mut [Planned]) {
         let mut by_parent: HashMap<Path, Vec<usize>> = HashMap::new();
         for (i, p) in planned.iter().enumerate() {
@@ -100,7 +100,12 @@ impl<'d> Planner<'d> {
                 continue;
             };
             let members = node.entries().count() + node.items().count();
-            if removals.len() < 2 || removals.len() != members {
+            // An insertion into the collection keeps it alive: the member-wise removals fit.
+            let refilled = planned.iter().any(|p| {
+                !matches!(p.edit, Edit::Remove { .. })
+                    && p.edit.path().segments().starts_with(parent.segments())
+            });
+            if removals.len() < 2 || removals.len() != members || refilled {
                 continue;
             }
             let empty = if node.is_mapping() { "{}" } else { "[]" };
