@@ -734,3 +734,71 @@ fn anchored_sequence_items() {
         show(input, &[remove("hosts[0]")])
     );
 }
+
+/// Several insertions into one empty flow collection are joined with `, `.
+#[test]
+fn inserts_into_an_empty_flow_collection() {
+    insta::assert_snapshot!(
+        "inserts_into_empty_flow_mapping",
+        show(
+            "services:\n  web: {}\n",
+            &[
+                insert("services.web", "image", s("nginx")),
+                insert("services.web", "restart", s("always")),
+                set("services.web.deploy.replicas", Value::Int(2)),
+            ]
+        )
+    );
+    insta::assert_snapshot!(
+        "appends_into_empty_flow_sequence",
+        show(
+            "ports: []\n",
+            &[append("ports", s("80:80")), append("ports", s("443:443"))]
+        )
+    );
+}
+
+/// Removing every member of a collection leaves it empty in place, like its only member.
+#[test]
+fn removing_every_member_leaves_an_empty_collection() {
+    insta::assert_snapshot!(
+        "remove_every_entry_of_block_mapping",
+        show(
+            "web:\n  environment:\n    A: 1 # one\n    B: 2\n  image: x\n",
+            &[remove("web.environment.A"), remove("web.environment.B")]
+        )
+    );
+    insta::assert_snapshot!(
+        "remove_every_item_of_block_sequence",
+        show(
+            "web:\n  environment:\n  - A=1\n  - B=2\n",
+            &[remove("web.environment[1]"), remove("web.environment[0]")]
+        )
+    );
+    insta::assert_snapshot!(
+        "remove_every_entry_of_flow_mapping",
+        show(
+            "web: {environment: {A: 1, B: 2}}\n",
+            &[remove("web.environment.A"), remove("web.environment.B")]
+        )
+    );
+}
+
+/// Every edit addresses the original document: a rename and a replace of one key verify in
+/// either order.
+#[test]
+fn rename_and_replace_of_one_key_in_either_order() {
+    let input = "environment:\n  PASSWORD: hunter2 # move me\n";
+    let rename = Edit::RenameKey {
+        path: p("environment.PASSWORD"),
+        to: "PASSWORD_FILE".into(),
+    };
+    let replace = replace("environment.PASSWORD", s("/run/secrets/password"));
+    let first = show(input, &[rename.clone(), replace.clone()]);
+    let second = show(input, &[replace, rename]);
+    assert_eq!(
+        first.split_once('\n').map(|x| x.1),
+        second.split_once('\n').map(|x| x.1)
+    );
+    insta::assert_snapshot!(first);
+}
