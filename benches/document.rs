@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::path::{Path as FsPath, PathBuf};
 use std::time::{Duration, Instant};
 
-use shipshape::document::{Document, Edit, EditOptions, Path, Value};
+use shipshape::document::{Document, Edit, EditGroup, Path, Value};
 
 fn shared_dir() -> PathBuf {
     let dir = std::env::var_os("SHIPSHAPE_SHARED")
@@ -181,14 +181,13 @@ fn main() {
         .map(|(i, d)| (i, ten_edits(d)))
         .filter(|(_, e)| !e.is_empty())
         .collect();
-    let options = EditOptions::default();
     let mut refused = 0;
     let timing = time(5, || {
         refused = 0;
         for (i, edits) in &batches {
             let doc = Document::parse(docs[*i].text()).expect("parsed before");
-            let outcome = doc.apply_each(edits, &options);
-            refused += outcome.refused.len();
+            let outcome = doc.apply(&one_per_edit(edits));
+            refused += outcome.refused().count();
             black_box(outcome.text);
         }
     });
@@ -234,11 +233,17 @@ fn main() {
                 "generated 5000 services: parse + 10 edits + verify",
                 time(3, || {
                     let doc = Document::parse(&text).expect("generated text is valid");
-                    outcome = Some(doc.apply_each(&edits, &options));
+                    outcome = Some(doc.apply(&one_per_edit(&edits)));
                 }),
             );
             let outcome = outcome.expect("ran");
-            assert!(outcome.refused.is_empty(), "{:?}", outcome.refused);
+            let refused: Vec<_> = outcome.refused().collect();
+            assert!(refused.is_empty(), "{refused:?}");
         }
     }
+}
+
+/// Each edit as its own group, as independent fixes reach the engine.
+fn one_per_edit(edits: &[Edit]) -> Vec<EditGroup> {
+    edits.iter().map(|e| EditGroup::new([e.clone()])).collect()
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::document::{Edit, Path};
+use crate::document::{Edit, EditGroup, Path};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
@@ -79,6 +79,11 @@ impl Fix {
             files: Vec::new(),
             through_anchors: false,
         }
+    }
+
+    /// The fix's edits as the engine applies them: all together or not at all.
+    pub fn edit_group(&self) -> EditGroup {
+        EditGroup::new(self.edits.clone()).through_anchors(self.through_anchors)
     }
 
     pub fn unsafe_(title: impl Into<String>, edits: Vec<Edit>) -> Self {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::document::{Edit, EditOptions};
+use crate::document::GroupOutcome;
 use crate::finding::{Finding, Location, Safety, Severity};
 use crate::lockfile::Lockfile;
 use crate::outcome::{FileReport, FixOutcome, Position, Refusal, Refused, Reported};
@@ -305,52 +305,28 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixOutcome {
         }
         candidates.push((finding.rule.clone(), fix.clone()));
     }
-    // Drop whole fixes whose edits are refused until the rest applies cleanly.
-    loop {
-        if candidates.is_empty() {
-            return result;
-        }
-        let (edits, owners) = flatten(&candidates);
-        let options = EditOptions {
-            allow_anchor_edits: candidates.iter().all(|(_, f)| f.through_anchors),
-        };
-        let outcome = source.document.apply_each(&edits, &options);
-        if outcome.refused.is_empty() {
-            let changed = outcome.text != source.document.text();
-            for (rule, fix) in candidates {
+    if candidates.is_empty() {
+        return result;
+    }
+    let groups: Vec<_> = candidates.iter().map(|(_, fix)| fix.edit_group()).collect();
+    let outcome = source.document.apply(&groups);
+    for ((rule, fix), group) in candidates.into_iter().zip(outcome.groups) {
+        match group {
+            GroupOutcome::Applied => {
                 result.applied.push((rule, fix.title.clone()));
                 result.files.extend(fix.files.iter().cloned());
             }
-            if changed || !result.files.is_empty() {
-                result.new_text = Some(outcome.text);
-            }
-            return result;
-        }
-        let mut bad: Vec<usize> = outcome.refused.iter().map(|(i, _)| owners[*i]).collect();
-        bad.sort_unstable();
-        bad.dedup();
-        for &i in bad.iter().rev() {
-            let Some((_, error)) = outcome.refused.iter().find(|(e, _)| owners[*e] == i) else {
-                continue;
-            };
-            let (rule, fix) = candidates.remove(i);
-            result.refused.push(Refusal {
+            GroupOutcome::Refused { error, .. } => result.refused.push(Refusal {
                 rule,
                 title: fix.title,
-                reason: Refused::Engine(error.clone()),
-            });
+                reason: Refused::Engine(error),
+            }),
         }
     }
-}
-
-fn flatten(candidates: &[(String, crate::finding::Fix)]) -> (Vec<Edit>, Vec<usize>) {
-    let mut edits = Vec::new();
-    let mut owners = Vec::new();
-    for (i, (_, fix)) in candidates.iter().enumerate() {
-        edits.extend(fix.edits.iter().cloned());
-        owners.extend(std::iter::repeat_n(i, fix.edits.len()));
+    if outcome.text != source.document.text() || !result.files.is_empty() {
+        result.new_text = Some(outcome.text);
     }
-    (edits, owners)
+    result
 }
 
 /// Whether any unsuppressed finding reaches `at_least` (exit code 1).

@@ -11,20 +11,22 @@
 //!   A mismatch is an [`EditError::Verify`]: the caller writes nothing.
 //!
 //! # What it refuses
-//! * Edits through an alias, inside an anchored node that is aliased elsewhere (unless
-//!   [`EditOptions::allow_anchor_edits`]), and removing an anchor still referenced.
+//! * Edits through an alias, inside an anchored node that is aliased elsewhere (unless the
+//!   group allows it, [`EditGroup::through_anchors`]), and removing an anchor still referenced.
 //! * Replacing block scalars (`|`, `>`).
-//! * In one batch: two inserts of the same new key (unless both are mappings, which merge)
-//!   and edits inside a subtree that another edit removes or empties; the later edit is
-//!   refused. [`Document::apply_each`] keeps every other edit that still verifies.
+//! * Between edits of one call: two inserts of the same new key (unless both are mappings,
+//!   which merge) and edits inside a subtree that another edit removes or empties; the later
+//!   edit's group is refused.
 //! * Anything else the planner gets wrong is caught by verification and refused; explicit
 //!   `? key` entries are not special-cased beyond that.
 //!
-//! # Batch semantics
-//! Every edit addresses the original document (paths and sequence indices name original
-//! nodes); additions apply before removals. Removing the only member of a block collection
-//! leaves `key: {}` / `key: []`. Edits go to the first document; other documents are kept
-//! byte for byte.
+//! # Groups
+//! [`Document::apply`] takes [`EditGroup`]s, one per fix: a group applies whole or not at all,
+//! and the [`Outcome`] says per group whether it applied or why not ([`EditError`]). Every
+//! edit addresses the original document (paths and sequence indices name original nodes), so
+//! a rename and a replace of the same key verify in either order. Removing every member of a
+//! block collection leaves `key: {}` / `key: []`. Edits go to the first document; other
+//! documents are kept byte for byte. The verifier's state lives for one call.
 //!
 //! # Why granit-parser
 //! It is a maintained fork of saphyr-parser with byte offsets, exact ends for quoted scalars
@@ -40,14 +42,12 @@ pub mod merge;
 mod path;
 pub mod render;
 mod value;
-mod verify;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::OnceLock;
 
-pub use edit::{Edit, EditOptions, Outcome};
-pub use error::{EditError, LoadError};
+pub use edit::{Edit, EditGroup, GroupOutcome, Outcome};
+pub use error::{ConflictKind, EditError, LoadError};
 pub use index::{NodeId, NodeKind, Style};
 pub use lines::LineIndex;
 pub use path::{Path, PathParseError, Segment};
@@ -70,9 +70,6 @@ pub struct Document {
     alias_targets: HashMap<NodeId, NodeId>,
     /// Anchored node → the aliases that use it, in document order.
     anchor_uses: BTreeMap<NodeId, Vec<NodeId>>,
-    /// The text as the verifying parser loads it, computed on the first verification and
-    /// reused by every later one.
-    loaded: OnceLock<Result<Vec<yaml_serde::Value>, String>>,
     /// Mapping → scalar key → entry index, for mappings with many entries.
     key_index: HashMap<NodeId, HashMap<String, usize>>,
 }
@@ -126,7 +123,6 @@ impl Document {
             format: Format::default(),
             alias_targets: HashMap::new(),
             anchor_uses: BTreeMap::new(),
-            loaded: OnceLock::new(),
             key_index: HashMap::new(),
         };
         doc.format = doc.detect_format();

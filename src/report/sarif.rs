@@ -4,7 +4,6 @@ use serde_json::{Value, json};
 use similar::{DiffOp, TextDiff};
 
 use super::{Entry, Style, redact, secrets_of};
-use crate::document::EditOptions;
 use crate::finding::{Finding, Severity};
 use crate::outcome::Reported;
 use crate::source::Source;
@@ -154,10 +153,7 @@ fn artifact_changes(finding: &Finding, source: &Source, uri: &str) -> Vec<Value>
     let Some(fix) = &finding.fix else {
         return Vec::new();
     };
-    let options = EditOptions {
-        allow_anchor_edits: fix.through_anchors,
-    };
-    let Ok(new_text) = source.document.apply(&fix.edits, &options) else {
+    let Ok(new_text) = source.document.apply(&[fix.edit_group()]).all_or_error() else {
         return Vec::new();
     };
     let old_text = source.document.text();

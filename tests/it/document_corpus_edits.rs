@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use document_support::{Change, bare_lf, load_all};
-use shipshape::document::{Document, Edit, EditError, EditOptions, Path, Value};
+use shipshape::document::{Document, Edit, EditError, EditGroup, Path, Value};
 use yaml_serde::Value as Y;
 
 /// One edit to try, with what it should do to the loaded value and where it may touch bytes.
@@ -283,10 +283,12 @@ fn run_file(name: &str, text: &str, crlf: bool, tally: &mut Tally) {
         }
     }
     cases.push(secrets_case(&doc));
-    let options = EditOptions::default();
     for case in &cases {
         tally.attempted += 1;
-        match doc.apply(std::slice::from_ref(&case.edit), &options) {
+        match doc
+            .apply(&[EditGroup::new([case.edit.clone()])])
+            .all_or_error()
+        {
             Ok(new) => match judge(text, &original, case, &new, crlf) {
                 None => tally.ok += 1,
                 Some(why) => tally.wrong.push(format!(
@@ -422,10 +424,10 @@ fn yaml_test_suite_root_inserts_are_exact_or_refused() {
             change: Change::Set(strings(&["x-shipshape"]), Y::String("yes".into())),
             region: None,
         };
-        match doc.apply(
-            std::slice::from_ref(&case_edit.edit),
-            &EditOptions::default(),
-        ) {
+        match doc
+            .apply(&[EditGroup::new([case_edit.edit.clone()])])
+            .all_or_error()
+        {
             Ok(new) => match judge(&text, &original, &case_edit, &new, false) {
                 None => ok += 1,
                 Some(why) => wrong.push(format!("{}: {why}\n{new}", case.id)),

@@ -2,7 +2,7 @@
 //! errors it must return as values. `\r` shows as `␍`, a BOM as `<BOM>`, a missing final
 //! newline as `<no final newline>`.
 
-use shipshape::document::{Document, Edit, EditError, EditOptions, LoadError, Path, Value};
+use shipshape::document::{Document, Edit, EditError, EditGroup, LoadError, Path, Value};
 
 fn p(path: &str) -> Path {
     path.parse().expect("test paths are valid")
@@ -16,13 +16,14 @@ fn visible(text: &str) -> String {
     out
 }
 
-fn show_with(input: &str, edits: &[Edit], options: &EditOptions) -> String {
+fn show_with(input: &str, edits: &[Edit], through_anchors: bool) -> String {
     let doc = match Document::parse(input) {
         Ok(doc) => doc,
         Err(e) => return format!("load error: {e}"),
     };
     let edits_text: Vec<String> = edits.iter().map(Edit::describe).collect();
-    let result = match doc.apply(edits, options) {
+    let group = EditGroup::new(edits).through_anchors(through_anchors);
+    let result = match doc.apply(&[group]).all_or_error() {
         Ok(text) => format!("after:\n{}", visible(&text)),
         Err(e) => format!("error: {e}"),
     };
@@ -34,7 +35,7 @@ fn show_with(input: &str, edits: &[Edit], options: &EditOptions) -> String {
 }
 
 fn show(input: &str, edits: &[Edit]) -> String {
-    show_with(input, edits, &EditOptions::default())
+    show_with(input, edits, false)
 }
 
 fn replace(path: &str, value: Value) -> Edit {
@@ -465,15 +466,12 @@ fn anchors_are_refused_with_a_reason() {
 
 #[test]
 fn anchors_and_merge_keys_when_allowed_or_unaffected() {
-    let allow = EditOptions {
-        allow_anchor_edits: true,
-    };
     insta::assert_snapshot!(
         "anchor_edit_allowed",
         show_with(
             ANCHORS,
             &[insert("x-common.environment", "B", s("2"))],
-            &allow
+            true
         )
     );
     insta::assert_snapshot!(
@@ -570,10 +568,12 @@ fn billion_laughs_loads_without_expanding_aliases() {
     );
     // The verifier's loader refuses to expand the bomb: the edit fails cleanly, quickly.
     let started = std::time::Instant::now();
-    let result = doc.apply(
-        &[replace("services.web.image", s("nginx:1"))],
-        &EditOptions::default(),
-    );
+    let result = doc
+        .apply(&[EditGroup::new([replace(
+            "services.web.image",
+            s("nginx:1"),
+        )])])
+        .all_or_error();
     assert!(
         started.elapsed().as_secs() < 5,
         "verification took {:?}",
@@ -635,14 +635,11 @@ fn no_edits_is_identity() {
     ] {
         let doc = Document::parse(input).expect("valid");
         assert_eq!(doc.text(), input);
-        assert_eq!(
-            doc.apply(&[], &EditOptions::default()).as_deref(),
-            Ok(input)
-        );
+        assert_eq!(doc.apply(&[]).all_or_error().as_deref(), Ok(input));
     }
 }
 
-/// `apply_each` keeps what it can: conflicting edits of one batch are refused individually.
+/// One group per edit: the engine keeps what it can and refuses conflicting groups one by one.
 #[test]
 fn conflicting_edits_in_a_batch_are_refused_individually() {
     let input = "services:\n  web:\n    image: a\n    ports:\n      - \"80:80\"\n";
@@ -655,13 +652,14 @@ fn conflicting_edits_in_a_batch_are_refused_individually() {
         replace("services.web.image", s("b")),
         remove("services.web.image"),
     ];
-    let outcome = doc.apply_each(&edits, &EditOptions::default());
-    let mut report = format!("applied: {:?}\n", outcome.applied);
-    for (i, error) in &outcome.refused {
-        report.push_str(&format!(
-            "refused {i} ({}): {error}\n",
-            edits[*i].describe()
-        ));
+    let groups: Vec<EditGroup> = edits.iter().map(|e| EditGroup::new([e.clone()])).collect();
+    let outcome = doc.apply(&groups);
+    let applied: Vec<usize> = (0..edits.len())
+        .filter(|&i| outcome.is_applied(i))
+        .collect();
+    let mut report = format!("applied: {applied:?}\n");
+    for (i, error) in outcome.refused() {
+        report.push_str(&format!("refused {i} ({}): {error}\n", edits[i].describe()));
     }
     report.push_str(&format!("after:\n{}", visible(&outcome.text)));
     insta::assert_snapshot!(report);
@@ -735,4 +733,72 @@ fn anchored_sequence_items() {
         "remove_referenced_anchored_item",
         show(input, &[remove("hosts[0]")])
     );
+}
+
+/// Several insertions into one empty flow collection are joined with `, `.
+#[test]
+fn inserts_into_an_empty_flow_collection() {
+    insta::assert_snapshot!(
+        "inserts_into_empty_flow_mapping",
+        show(
+            "services:\n  web: {}\n",
+            &[
+                insert("services.web", "image", s("nginx")),
+                insert("services.web", "restart", s("always")),
+                set("services.web.deploy.replicas", Value::Int(2)),
+            ]
+        )
+    );
+    insta::assert_snapshot!(
+        "appends_into_empty_flow_sequence",
+        show(
+            "ports: []\n",
+            &[append("ports", s("80:80")), append("ports", s("443:443"))]
+        )
+    );
+}
+
+/// Removing every member of a collection leaves it empty in place, like its only member.
+#[test]
+fn removing_every_member_leaves_an_empty_collection() {
+    insta::assert_snapshot!(
+        "remove_every_entry_of_block_mapping",
+        show(
+            "web:\n  environment:\n    A: 1 # one\n    B: 2\n  image: x\n",
+            &[remove("web.environment.A"), remove("web.environment.B")]
+        )
+    );
+    insta::assert_snapshot!(
+        "remove_every_item_of_block_sequence",
+        show(
+            "web:\n  environment:\n  - A=1\n  - B=2\n",
+            &[remove("web.environment[1]"), remove("web.environment[0]")]
+        )
+    );
+    insta::assert_snapshot!(
+        "remove_every_entry_of_flow_mapping",
+        show(
+            "web: {environment: {A: 1, B: 2}}\n",
+            &[remove("web.environment.A"), remove("web.environment.B")]
+        )
+    );
+}
+
+/// Every edit addresses the original document: a rename and a replace of one key verify in
+/// either order.
+#[test]
+fn rename_and_replace_of_one_key_in_either_order() {
+    let input = "environment:\n  PASSWORD: hunter2 # move me\n";
+    let rename = Edit::RenameKey {
+        path: p("environment.PASSWORD"),
+        to: "PASSWORD_FILE".into(),
+    };
+    let replace = replace("environment.PASSWORD", s("/run/secrets/password"));
+    let first = show(input, &[rename.clone(), replace.clone()]);
+    let second = show(input, &[replace, rename]);
+    assert_eq!(
+        first.split_once('\n').map(|x| x.1),
+        second.split_once('\n').map(|x| x.1)
+    );
+    insta::assert_snapshot!(first);
 }

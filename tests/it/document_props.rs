@@ -1,13 +1,14 @@
 //! Property tests: random compose-like documents (block and flow collections, every scalar
 //! style, comments, 2/4-space indents, indentless sequences, CRLF, missing final newline) and
-//! random edits, one per service. Whatever the engine returns must load with `yaml_serde` and
-//! mean the original value plus exactly the edits it reports as applied; no edits is identity.
+//! random edits: one per service, or groups of edits per service in any order. Whatever the
+//! engine returns must load with `yaml_serde` and mean the original value plus exactly the
+//! edits (groups) it reports as applied; no edits is identity; group order does not matter.
 
 use crate::document_support;
 
 use document_support::{Change, bare_lf, load_all};
 use proptest::prelude::*;
-use shipshape::document::{Document, Edit, EditOptions, Path, Value};
+use shipshape::document::{Document, Edit, EditGroup, Path, Value};
 use yaml_serde::Value as Y;
 
 const NAMES: [&str; 4] = ["web", "db", "cache-1", "my.app"];
@@ -362,7 +363,7 @@ proptest! {
         let text = render(&spec);
         let doc = Document::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(doc.text(), text.as_str());
-        let unchanged = doc.apply(&[], &EditOptions::default());
+        let unchanged = doc.apply(&[]).all_or_error();
         prop_assert_eq!(unchanged.as_deref(), Ok(text.as_str()));
 
         let mut edits = Vec::new();
@@ -376,28 +377,30 @@ proptest! {
                 changes.push(change);
             }
         }
-        let outcome = doc.apply_each(&edits, &EditOptions::default());
+        let groups: Vec<EditGroup> = edits.iter().map(|e| EditGroup::new([e.clone()])).collect();
+        let outcome = doc.apply(&groups);
+        let applied: Vec<usize> = (0..edits.len()).filter(|&i| outcome.is_applied(i)).collect();
+        let refused: Vec<_> = outcome.refused().collect();
         let mut want = load_all(&text).map_err(TestCaseError::fail)?;
         // The engine's batch semantics: every edit addresses the original document; additions
         // apply first, removals last (so sequence indices name original items).
         let is_removal = |c: &Change| matches!(c, Change::Remove(_) | Change::RemoveItem(..));
-        let mut order: Vec<usize> = outcome.applied.clone();
+        let mut order: Vec<usize> = applied.clone();
         order.sort_by_key(|&i| is_removal(&changes[i]));
         for &i in &order {
             prop_assert!(changes[i].apply(&mut want[0]).is_some(), "edit {} applied but makes no sense", edits[i].describe());
         }
         let got = load_all(&outcome.text).map_err(|e| TestCaseError::fail(format!("{e}\n{}", outcome.text)))?;
-        prop_assert!(got == want, "output means something else:\n{}\nedits: {:?}\nrefused: {:?}", outcome.text, edits, outcome.refused);
+        prop_assert!(got == want, "output means something else:\n{}\nedits: {:?}\nrefused: {:?}", outcome.text, edits, refused);
         if spec.crlf {
             prop_assert_eq!(bare_lf(&outcome.text), 0, "bare LF in a CRLF file:\n{}", outcome.text);
         }
-        for (i, error) in &outcome.refused {
+        for (i, error) in &refused {
             // Verification failures are planner bugs; other refusals are deliberate.
             prop_assert!(!matches!(error, shipshape::document::EditError::Verify { .. }), "{} failed verification: {error}\n{text}", edits[*i].describe());
         }
         // Idempotence: setting what was just set (or replaced) changes nothing.
-        let again: Vec<Edit> = outcome
-            .applied
+        let again: Vec<Edit> = applied
             .iter()
             .filter_map(|&i| match &edits[i] {
                 Edit::Set { path, value } | Edit::Replace { path, value } => {
@@ -407,7 +410,68 @@ proptest! {
             })
             .collect();
         let edited = Document::parse(&outcome.text).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let second = edited.apply(&again, &EditOptions::default());
+        let second = edited.apply(&[EditGroup::new(again.clone())]).all_or_error();
         prop_assert_eq!(second.as_deref(), Ok(outcome.text.as_str()), "re-applying {:?} changed the text", again);
+    }
+}
+
+/// The groups a service may get, each from its own keys so that no two conflict: the result
+/// must not depend on their order. A group that cannot apply whole applies not at all.
+fn groups_for(name: &str, s: &Svc, wanted: [bool; 4], pick: usize) -> Vec<Vec<(Edit, Change)>> {
+    let kinds: [&[u8]; 4] = [&[0, 7], &[1, 2], &[3, 8], &[4, 9]];
+    kinds
+        .iter()
+        .zip(wanted)
+        .filter(|(_, wanted)| *wanted)
+        .map(|(kinds, _)| {
+            kinds
+                .iter()
+                .filter_map(|&k| edit_for(name, s, k, pick))
+                .collect::<Vec<_>>()
+        })
+        .filter(|group| !group.is_empty())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn groups_apply_whole_and_in_any_order(spec in spec(), wanted in prop::collection::vec((any::<[bool; 4]>(), 0usize..16), 4), keys in prop::collection::vec(any::<u32>(), 16)) {
+        let text = render(&spec);
+        let doc = Document::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let mut groups = Vec::new();
+        for ((name, s), (want, pick)) in NAMES.iter().zip(&spec.services).zip(&wanted) {
+            groups.extend(groups_for(name, s, *want, *pick));
+        }
+        let edit_groups: Vec<EditGroup> = groups
+            .iter()
+            .map(|g| EditGroup::new(g.iter().map(|(e, _)| e.clone()).collect::<Vec<_>>()))
+            .collect();
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        order.sort_by_key(|&i| keys[i % keys.len()].wrapping_add(i as u32));
+        let shuffled: Vec<EditGroup> = order.iter().map(|&i| edit_groups[i].clone()).collect();
+
+        let given = doc.apply(&edit_groups);
+        let other = doc.apply(&shuffled);
+        for (at, &i) in order.iter().enumerate() {
+            prop_assert_eq!(given.is_applied(i), other.is_applied(at), "group {:?} applied in one order only", edit_groups[i]);
+        }
+        for (i, error) in given.refused().chain(other.refused()) {
+            prop_assert!(!matches!(error, shipshape::document::EditError::Verify { .. }), "group {i} failed verification: {error}\n{text}");
+        }
+        let mut want = load_all(&text).map_err(TestCaseError::fail)?;
+        for (i, group) in groups.iter().enumerate().filter(|(i, _)| given.is_applied(*i)) {
+            for (edit, change) in group {
+                prop_assert!(change.apply(&mut want[0]).is_some(), "group {i}: {} applied but makes no sense", edit.describe());
+            }
+        }
+        for outcome in [&given, &other] {
+            let got = load_all(&outcome.text).map_err(|e| TestCaseError::fail(format!("{e}\n{}", outcome.text)))?;
+            prop_assert!(got == want, "output means something else:\n{}\ngroups: {:?}\noutcome: {:?}", outcome.text, edit_groups, outcome.groups);
+            if spec.crlf {
+                prop_assert_eq!(bare_lf(&outcome.text), 0, "bare LF in a CRLF file:\n{}", outcome.text);
+            }
+        }
     }
 }

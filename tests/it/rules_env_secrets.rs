@@ -176,3 +176,30 @@ fn values_are_never_printed() {
     );
     assert!(!dir.path().join("secrets").exists());
 }
+
+/// An `environment:` whose every entry moves out is left empty, and the fix applies.
+#[test]
+fn an_environment_that_moves_out_entirely_is_left_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let compose = "services:
+  app:
+    image: acme/app:1.0
+    environment:
+      API_TOKEN: tok-s3cr3t
+      DB_PASSWORD: pw-s3cr3t
+  worker:
+    image: acme/worker:1.0
+    environment:
+      - API_TOKEN=tok-s3cr3t
+      - DB_PASSWORD=pw-s3cr3t
+";
+    fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+    let r = run(dir.path(), &args(&["--write"]));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let said = format!("{}{}", r.stdout, r.stderr);
+    assert!(!said.contains("not applied"), "{said}");
+    let written = fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert!(written.contains("environment: {}"), "{written}");
+    assert!(written.contains("environment: []"), "{written}");
+    assert!(!written.contains("s3cr3t"), "{written}");
+}

@@ -312,14 +312,13 @@ fn plan_fix(
                     value: Value::str(format!("{file_key}={target}")),
                 });
             } else {
-                // Replace before rename: both address the entry by its original key.
-                edits.push(Edit::Replace {
-                    path: secret.path.clone(),
-                    value: Value::str(target),
-                });
                 edits.push(Edit::RenameKey {
                     path: secret.path.clone(),
                     to: file_key,
+                });
+                edits.push(Edit::Replace {
+                    path: secret.path.clone(),
+                    value: Value::str(target),
                 });
             }
             top_level.push(Edit::Set {

@@ -1,61 +1,84 @@
 //! The invariant behind every write: the edited text must parse, must mean exactly the
-//! original value plus the requested changes (checked with an independent parser,
-//! `yaml_serde`), must keep every byte outside the edits and every comment outside removed
-//! nodes.
+//! original value plus the planned changes (checked with an independent parser,
+//! `yaml_serde`), must keep every byte outside the splices and every comment outside them.
+//!
+//! The intended value does not depend on the order of the edits: each addresses the original
+//! document, and they apply deepest and last first (by path, descending; at one path the
+//! content, then the key's rename, then the removal), so no edit moves what another names.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use serde::Deserialize;
 use yaml_serde::Value as Y;
 
-use super::Document;
-use super::edit::{Edit, Planned, TextEdit};
-use super::error::EditError;
-use super::path::{Path, Segment};
-use super::value::scalar_key;
+use super::Edit;
+use super::plan::Planned;
+use super::splice::TextEdit;
+use crate::document::Document;
+use crate::document::error::EditError;
+use crate::document::path::{Path, Segment};
+use crate::document::value::scalar_key;
 
-pub(super) fn verify(
-    original: &Document,
-    planned: &[Planned],
-    splices: &[&TextEdit],
-    new_text: &str,
-) -> Result<(), EditError> {
-    let what = describe(planned);
-    let fail = |divergence: String| EditError::Verify {
-        edit: what.clone(),
-        divergence,
-    };
-    check_untouched_bytes(&original.text, splices, new_text).map_err(&fail)?;
-    let edited =
-        Document::parse(new_text).map_err(|e| fail(format!("the output does not parse: {e}")))?;
-    check_comments(original, &edited, splices).map_err(&fail)?;
-    let before = original
-        .loaded
-        .get_or_init(|| load(&original.text).map_err(|e| e.to_string()))
-        .clone()
-        .map_err(|e| fail(format!("cannot load the original for comparison: {e}")))?;
-    let after = load(new_text).map_err(|e| fail(format!("the output does not load: {e}")))?;
-    if before.len() != after.len() {
-        return Err(fail(format!(
-            "the file had {} documents and now has {}",
-            before.len(),
-            after.len()
-        )));
-    }
-    let mut intended = before;
-    if let Some(first) = intended.first_mut() {
-        apply_all(first, planned).map_err(&fail)?;
-    }
-    for (i, (want, got)) in intended.iter().zip(&after).enumerate() {
-        if want != got {
-            let at = first_difference(want, got, &mut Vec::new()).unwrap_or_default();
-            return Err(fail(format!(
-                "document {} differs from the intended value at {at}",
-                i + 1
-            )));
+/// Verifies edited texts of one document; loads the original once, on first use, for all
+/// the trials of one call.
+pub(super) struct Verifier<'d> {
+    original: &'d Document,
+    loaded: OnceCell<Result<Vec<Y>, String>>,
+}
+
+impl<'d> Verifier<'d> {
+    pub fn new(original: &'d Document) -> Self {
+        Verifier {
+            original,
+            loaded: OnceCell::new(),
         }
     }
-    Ok(())
+
+    pub fn verify(
+        &self,
+        planned: &[Planned],
+        splices: &[TextEdit],
+        new_text: &str,
+    ) -> Result<(), EditError> {
+        let original = self.original;
+        let what = describe(planned);
+        let fail = |divergence: String| EditError::Verify {
+            edit: what.clone(),
+            divergence,
+        };
+        check_untouched_bytes(&original.text, splices, new_text).map_err(&fail)?;
+        let edited = Document::parse(new_text)
+            .map_err(|e| fail(format!("the output does not parse: {e}")))?;
+        check_comments(original, &edited, splices).map_err(&fail)?;
+        let before = self
+            .loaded
+            .get_or_init(|| load(&original.text).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(|e| fail(format!("cannot load the original for comparison: {e}")))?;
+        let after = load(new_text).map_err(|e| fail(format!("the output does not load: {e}")))?;
+        if before.len() != after.len() {
+            return Err(fail(format!(
+                "the file had {} documents and now has {}",
+                before.len(),
+                after.len()
+            )));
+        }
+        let mut intended = before;
+        if let Some(first) = intended.first_mut() {
+            apply_all(first, planned).map_err(&fail)?;
+        }
+        for (i, (want, got)) in intended.iter().zip(&after).enumerate() {
+            if want != got {
+                let at = first_difference(want, got, &mut Vec::new()).unwrap_or_default();
+                return Err(fail(format!(
+                    "document {} differs from the intended value at {at}",
+                    i + 1
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 fn describe(planned: &[Planned]) -> String {
@@ -69,7 +92,7 @@ fn load(text: &str) -> Result<Vec<Y>, yaml_serde::Error> {
         .collect()
 }
 
-fn check_untouched_bytes(old: &str, splices: &[&TextEdit], new: &str) -> Result<(), String> {
+fn check_untouched_bytes(old: &str, splices: &[TextEdit], new: &str) -> Result<(), String> {
     let (mut old_pos, mut new_pos) = (0, 0);
     for s in splices {
         let keep = &old[old_pos..s.range.start];
@@ -89,7 +112,7 @@ fn check_untouched_bytes(old: &str, splices: &[&TextEdit], new: &str) -> Result<
     Ok(())
 }
 
-fn check_comments(old: &Document, new: &Document, splices: &[&TextEdit]) -> Result<(), String> {
+fn check_comments(old: &Document, new: &Document, splices: &[TextEdit]) -> Result<(), String> {
     let mut present: HashMap<&str, usize> = HashMap::new();
     for (_, text) in new.comments() {
         *present.entry(text.trim_end()).or_default() += 1;
@@ -114,8 +137,8 @@ fn check_comments(old: &Document, new: &Document, splices: &[&TextEdit]) -> Resu
     Ok(())
 }
 
-/// Applies the planned edits to the loaded value, removals last and from the back so that
-/// sequence indices still refer to the original items.
+/// Applies the planned edits to the loaded value in an order where none moves a node that
+/// another addresses (see the module doc).
 fn apply_all(root: &mut Y, planned: &[Planned]) -> Result<(), String> {
     let mut ops: Vec<(&Edit, Path)> = Vec::new();
     for p in planned {
@@ -123,10 +146,12 @@ fn apply_all(root: &mut Y, planned: &[Planned]) -> Result<(), String> {
             ops.push((&p.edit, path.clone()));
         }
     }
-    ops.sort_by(|a, b| {
-        let removal = |e: &Edit| matches!(e, Edit::Remove { .. });
-        removal(a.0).cmp(&removal(b.0)).then_with(|| b.1.cmp(&a.1))
-    });
+    let rank = |e: &Edit| match e {
+        Edit::RenameKey { .. } => 1,
+        Edit::Remove { .. } => 2,
+        _ => 0,
+    };
+    ops.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| rank(a.0).cmp(&rank(b.0))));
     for (edit, path) in ops {
         apply(root, edit, &path)
             .ok_or_else(|| format!("cannot apply {} to the loaded value", edit.describe()))?;
