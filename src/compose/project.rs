@@ -66,6 +66,7 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
         options,
         project: Project::default(),
         extended: HashMap::new(),
+        empty_files: Vec::new(),
     };
     let Some(first) = paths.first() else {
         return loader.project;
@@ -106,6 +107,17 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
         let chain = &mut vec![absolute(path)];
         trees.extend(loader.load_file(path, None, &project_dir, &vars, chain));
     }
+    // Compose refuses an empty file only when the whole project is empty: an empty override
+    // next to a real file is fine.
+    if trees.is_empty() {
+        for whole in std::mem::take(&mut loader.empty_files) {
+            loader.project.problems.push(Problem::error(
+                "empty-file",
+                whole,
+                "empty compose file: Compose refuses a project without content",
+            ));
+        }
+    }
     loader.project.model = merge_all(trees);
     loader.project
 }
@@ -133,6 +145,8 @@ struct Loader<'a> {
     project: Project,
     /// Interpolated trees of files read only as `extends` bases.
     extended: HashMap<PathBuf, Option<(FileId, Node)>>,
+    /// Files named on the command line that hold no document (judged once all are read).
+    empty_files: Vec<Origin>,
 }
 
 impl Loader<'_> {
@@ -202,7 +216,9 @@ impl Loader<'_> {
                 .map(|p| Problem::error("yaml", p.origin, p.message)),
         );
         let Some(mut tree) = tree else {
-            if !refused {
+            if !refused && named_at.is_none() {
+                self.empty_files.push(whole);
+            } else if !refused {
                 self.project.problems.push(Problem::error(
                     "empty-file",
                     whole,

@@ -19,6 +19,7 @@ mod robustness;
 mod rules_env_secrets;
 mod rules_policy;
 mod rules_snapshots;
+mod validate_checks;
 mod validate_errors;
 mod validate_fuzz;
 mod validate_parity;
