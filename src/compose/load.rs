@@ -219,7 +219,11 @@ impl Loader {
             if let NodeKind::Scalar { value, style } = key.kind()
                 && !matches!(scalar(value, *style, key.tag()), Value::Str(_))
             {
-                let shown = if value.is_empty() { "~" } else { value.as_str() };
+                let shown = if value.is_empty() {
+                    "~"
+                } else {
+                    value.as_str()
+                };
                 self.problem(
                     &key,
                     format!(

@@ -20,8 +20,8 @@ use super::problem::Problem;
 use super::tree::{FileId, Node, Origin, Value};
 use crate::source::{SourceCache, SourceError};
 
-/// Nesting of `include` and `extends` deeper than this is treated as a cycle.
-const MAX_NESTING: usize = 32;
+/// Nesting of `include` and `extends` deeper than this is refused (Compose accepts 100).
+const MAX_NESTING: usize = 100;
 
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -313,12 +313,20 @@ impl Loader<'_> {
                 (loaded, id)
             }
         };
-        if seen.iter().any(|(f, n)| *f == base_id && *n == base_name) || seen.len() > MAX_NESTING {
+        if seen.iter().any(|(f, n)| *f == base_id && *n == base_name) {
             let cycle: Vec<&str> = seen.iter().map(|(_, n)| n.as_str()).collect();
             self.project.problems.push(Problem::error(
                 "extends",
                 extends.origin.clone(),
                 format!("extends cycle: {} -> {base_name}", cycle.join(" -> ")),
+            ));
+            return None;
+        }
+        if seen.len() > MAX_NESTING {
+            self.project.problems.push(Problem::error(
+                "extends",
+                extends.origin.clone(),
+                format!("extends nested deeper than {MAX_NESTING} services; shorten the chain"),
             ));
             return None;
         }

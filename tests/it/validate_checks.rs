@@ -26,7 +26,11 @@ fn fixtures() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
-    assert!(files.len() > 50, "parity fixtures missing in {}", dir.display());
+    assert!(
+        files.len() > 50,
+        "parity fixtures missing in {}",
+        dir.display()
+    );
     files
 }
 
@@ -70,21 +74,29 @@ fn crafted_cases_agree_with_recorded_compose_verdicts() {
                 "{name}: compose accepts it, shipshape says: {}",
                 errors[0].message
             )),
-            (Some(message), true) => {
-                wrong.push(format!("{name}: compose refuses it ({message}), shipshape accepts"))
-            }
+            (Some(message), true) => wrong.push(format!(
+                "{name}: compose refuses it ({message}), shipshape accepts"
+            )),
             (Some(_), false) => {
                 if let Some(unlocated) = errors
                     .iter()
                     .find(|f| !matches!(f.location, Location::Span(_)))
                 {
-                    wrong.push(format!("{name}: error without a location: {}", unlocated.message));
+                    wrong.push(format!(
+                        "{name}: error without a location: {}",
+                        unlocated.message
+                    ));
                 }
             }
             (None, true) => {}
         }
     }
-    assert!(wrong.is_empty(), "{} disagreements:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -139,4 +151,29 @@ fn recorded_verdicts_are_what_compose_says() {
         }
     }
     assert!(stale.is_empty(), "stale recordings:\n{}", stale.join("\n"));
+}
+
+/// Compose 2.40.3 accepts an empty override next to a real file, and refuses a project whose
+/// only file is empty (measured: `-f base.yml -f empty.yml` exits 0, `-f empty.yml` exits 1).
+#[test]
+fn an_empty_override_is_accepted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = dir.path().join("base.yml");
+    let empty = dir.path().join("empty.yml");
+    std::fs::write(&base, "services:\n  a:\n    image: nginx\n").expect("write");
+    std::fs::write(&empty, "").expect("write");
+    let errors = |files: &[PathBuf]| {
+        validate_project_with_env(
+            files,
+            &SourceCache::new(),
+            &ValidateOptions::default(),
+            &Variables::new(),
+        )
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(errors(&[base.clone(), empty.clone()]), Vec::<String>::new());
+    assert_eq!(errors(&[empty]), vec!["empty-file".to_string()]);
 }

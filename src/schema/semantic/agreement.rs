@@ -13,10 +13,34 @@ use crate::schema::units::parse_bytes;
 /// A service attribute, its `deploy` twin (the section that must exist, then the key), the
 /// check id, and how Compose reads the value.
 const TWINS: &[(&str, &[&str], &str, &str, fn(&Node) -> Option<f64>)] = &[
-    ("cpus", &["deploy", "resources", "limits"], "cpus", "cpus-conflict", number),
-    ("mem_limit", &["deploy", "resources", "limits"], "memory", "memory-limit-conflict", bytes),
-    ("mem_reservation", &["deploy", "resources", "reservations"], "memory", "memory-reservation-conflict", bytes),
-    ("pids_limit", &["deploy", "resources", "limits"], "pids", "pids-limit-conflict", number),
+    (
+        "cpus",
+        &["deploy", "resources", "limits"],
+        "cpus",
+        "cpus-conflict",
+        number,
+    ),
+    (
+        "mem_limit",
+        &["deploy", "resources", "limits"],
+        "memory",
+        "memory-limit-conflict",
+        bytes,
+    ),
+    (
+        "mem_reservation",
+        &["deploy", "resources", "reservations"],
+        "memory",
+        "memory-reservation-conflict",
+        bytes,
+    ),
+    (
+        "pids_limit",
+        &["deploy", "resources", "limits"],
+        "pids",
+        "pids-limit-conflict",
+        number,
+    ),
 ];
 
 pub fn check(model: &Node, problems: &mut Vec<Problem>) {
@@ -73,7 +97,11 @@ fn replicas(name: &str, service: &Node, problems: &mut Vec<Problem>) {
     if count > 1.0
         && let Some(container) = service.entry("container_name")
     {
-        let attribute = if scale.is_some() { "scale" } else { "deploy.replicas" };
+        let attribute = if scale.is_some() {
+            "scale"
+        } else {
+            "deploy.replicas"
+        };
         problems.push(Problem::error(
             "container-name-replicas",
             container.key.clone(),

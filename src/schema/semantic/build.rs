@@ -11,7 +11,12 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
         let Some(build) = service.get("build").filter(|b| b.as_map().is_some()) else {
             continue;
         };
-        let given = |key: &str| build.get(key).and_then(Node::as_str).filter(|s| !s.is_empty());
+        let given = |key: &str| {
+            build
+                .get(key)
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+        };
         if given("dockerfile").is_some()
             && given("dockerfile_inline").is_some()
             && let Some(inline) = build.entry("dockerfile_inline")

@@ -91,14 +91,21 @@ pub fn undefined(model: &Node, all: &Node, problems: &mut Vec<Problem>) {
             } = dependency;
             let exists = defined.iter().any(|n| **n == target);
             if !exists {
-                let hint = super::super::suggest::closest(&target, names.iter().map(|n| n.as_str()))
-                    .map(|s| format!(" (did you mean \"{s}\"?)"))
-                    .unwrap_or_default();
-                let excuse = if required { "" } else { "; `required: false` only excuses a service disabled by its profiles" };
+                let hint =
+                    super::super::suggest::closest(&target, names.iter().map(|n| n.as_str()))
+                        .map(|s| format!(" (did you mean \"{s}\"?)"))
+                        .unwrap_or_default();
+                let excuse = if required {
+                    ""
+                } else {
+                    "; `required: false` only excuses a service disabled by its profiles"
+                };
                 problems.push(Problem::error(
                     "undefined-service",
                     origin,
-                    format!("service \"{name}\" {via} undefined service \"{target}\"{hint}{excuse}"),
+                    format!(
+                        "service \"{name}\" {via} undefined service \"{target}\"{hint}{excuse}"
+                    ),
                 ));
             } else if required {
                 problems.push(Problem::error(

@@ -11,10 +11,7 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
             &["gpus"][..],
             &["deploy", "resources", "reservations", "devices"],
         ] {
-            for request in at(service, path)
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-            {
+            for request in at(service, path).and_then(Node::as_seq).unwrap_or_default() {
                 let place = format!("services.{name}.{}", path.join("."));
                 request_problems(&place, request, problems);
             }

@@ -18,7 +18,9 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
         if !matches!(text.as_str(), "CMD" | "CMD-SHELL" | "NONE") {
             let hint = match text.to_ascii_uppercase().as_str() {
                 upper @ ("CMD" | "CMD-SHELL" | "NONE") => format!("write \"{upper}\""),
-                _ => format!("start it with \"CMD\" (run directly) or \"CMD-SHELL\" (run by the shell), e.g. [\"CMD\", \"{text}\", ...]"),
+                _ => format!(
+                    "start it with \"CMD\" (run directly) or \"CMD-SHELL\" (run by the shell), e.g. [\"CMD\", \"{text}\", ...]"
+                ),
             };
             problems.push(Problem::error(
                 "healthcheck-test",

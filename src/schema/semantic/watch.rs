@@ -36,7 +36,10 @@ pub fn targets(model: &Node, problems: &mut Vec<Problem>) {
             if matches!(action, "rebuild" | "restart") {
                 continue;
             }
-            if rule.get("target").is_none_or(|t| t.is_null() || t.as_str() == Some("")) {
+            if rule
+                .get("target")
+                .is_none_or(|t| t.is_null() || t.as_str() == Some(""))
+            {
                 problems.push(Problem::error(
                     "watch-target",
                     rule.get("action").map_or(rule.origin.clone(), |a| a.origin.clone()),
