@@ -10,9 +10,12 @@ use super::{at, services};
 use crate::compose::{Node, Problem, Value};
 use crate::schema::units::parse_bytes;
 
+/// How Compose reads a value, as a number.
+type Reader = fn(&Node) -> Option<f64>;
+
 /// A service attribute, its `deploy` twin (the section that must exist, then the key), the
 /// check id, and how Compose reads the value.
-const TWINS: &[(&str, &[&str], &str, &str, fn(&Node) -> Option<f64>)] = &[
+const TWINS: &[(&str, &[&str], &str, &str, Reader)] = &[
     (
         "cpus",
         &["deploy", "resources", "limits"],
