@@ -2,7 +2,8 @@
 //! merge keys (`<<`) applied, plain scalars typed as Compose's YAML library types them
 //! (YAML 1.2 core schema: `yes`/`on` stay strings), `!reset`/`!override` tags kept.
 //!
-//! Refuses (reports, never panics): duplicate keys, aliases to unknown anchors, merge keys
+//! Refuses (reports, never panics): duplicate keys, keys YAML types as anything but a string
+//! (`1:`, `true:`, `~:` — Compose's "non-string key"), aliases to unknown anchors, merge keys
 //! whose value is not a mapping. Refuses the whole file, as Compose's YAML library does:
 //! nesting deeper than [`MAX_DEPTH`], an anchor whose value contains an alias to itself, and
 //! excessive aliasing (alias bombs, see [`allowed_alias_ratio`]).
@@ -215,6 +216,27 @@ impl Loader {
             };
             if !self.count_decoded() {
                 break;
+            }
+            if let NodeKind::Scalar { value, style } = key.kind()
+                && !matches!(scalar(value, *style, key.tag()), Value::Str(_))
+            {
+                let shown = if value.is_empty() {
+                    "~"
+                } else {
+                    value.as_str()
+                };
+                self.problem(
+                    &key,
+                    format!(
+                        "non-string key {shown}: YAML reads it as a {}, and Compose refuses keys \
+                         that are not strings; quote it (\"{value}\")",
+                        match scalar(value, *style, key.tag()) {
+                            Value::Bool(_) => "boolean",
+                            Value::Null => "null",
+                            _ => "number",
+                        }
+                    ),
+                );
             }
             if merge::is_merge_key(key) {
                 merged.extend(self.merge_sources(value, depth));

@@ -46,6 +46,10 @@ pub fn merge(base: Node, over: Node, path: &[&str]) -> Node {
     if in_service && forms_differ && path.len() == 3 && last == "build" {
         return merge_maps(build_map(base), build_map(over), path);
     }
+    // `env_file: a.env` in one file and `env_file: b.env` in the next: Compose reads both.
+    if in_service && path.len() == 3 && last == "env_file" {
+        return merge(as_list(base), as_list(over), &[]);
+    }
     match (base.value, over.value) {
         (Value::Map(b), Value::Map(o)) => merge_maps(
             Node {
@@ -74,6 +78,21 @@ pub fn merge(base: Node, over: Node, path: &[&str]) -> Node {
             }
         }
         (_, value) => strip_tags(Node { value, ..over }),
+    }
+}
+
+/// A single string as a one-item list (the list form of attributes that take either).
+fn as_list(node: Node) -> Node {
+    match node.value {
+        Value::Str(_) => {
+            let origin = node.origin.clone();
+            Node {
+                value: Value::Seq(vec![node]),
+                origin,
+                tag: None,
+            }
+        }
+        _ => node,
     }
 }
 
@@ -261,6 +280,18 @@ mod tests {
             serde_json::json!(["80:80", "443:443"])
         );
         assert_eq!(out["services"]["web"]["command"], serde_json::json!(["c"]));
+    }
+
+    #[test]
+    fn env_files_given_as_strings_are_both_kept() {
+        let out = merged(
+            "services: {web: {env_file: a.env}}",
+            "services: {web: {env_file: b.env}}",
+        );
+        assert_eq!(
+            out["services"]["web"]["env_file"],
+            serde_json::json!(["a.env", "b.env"])
+        );
     }
 
     #[test]

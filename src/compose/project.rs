@@ -20,8 +20,8 @@ use super::problem::Problem;
 use super::tree::{FileId, Node, Origin, Value};
 use crate::source::{SourceCache, SourceError};
 
-/// Nesting of `include` and `extends` deeper than this is treated as a cycle.
-const MAX_NESTING: usize = 32;
+/// Nesting of `include` and `extends` deeper than this is refused (Compose accepts 100).
+const MAX_NESTING: usize = 100;
 
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -66,6 +66,7 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
         options,
         project: Project::default(),
         extended: HashMap::new(),
+        empty_files: Vec::new(),
     };
     let Some(first) = paths.first() else {
         return loader.project;
@@ -106,6 +107,17 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
         let chain = &mut vec![absolute(path)];
         trees.extend(loader.load_file(path, None, &project_dir, &vars, chain));
     }
+    // Compose refuses an empty file only when the whole project is empty: an empty override
+    // next to a real file is fine.
+    if trees.is_empty() {
+        for whole in std::mem::take(&mut loader.empty_files) {
+            loader.project.problems.push(Problem::error(
+                "empty-file",
+                whole,
+                "empty compose file: Compose refuses a project without content",
+            ));
+        }
+    }
     loader.project.model = merge_all(trees);
     loader.project
 }
@@ -133,6 +145,8 @@ struct Loader<'a> {
     project: Project,
     /// Interpolated trees of files read only as `extends` bases.
     extended: HashMap<PathBuf, Option<(FileId, Node)>>,
+    /// Files named on the command line that hold no document (judged once all are read).
+    empty_files: Vec<Origin>,
 }
 
 impl Loader<'_> {
@@ -202,7 +216,9 @@ impl Loader<'_> {
                 .map(|p| Problem::error("yaml", p.origin, p.message)),
         );
         let Some(mut tree) = tree else {
-            if !refused {
+            if !refused && named_at.is_none() {
+                self.empty_files.push(whole);
+            } else if !refused {
                 self.project.problems.push(Problem::error(
                     "empty-file",
                     whole,
@@ -297,12 +313,20 @@ impl Loader<'_> {
                 (loaded, id)
             }
         };
-        if seen.iter().any(|(f, n)| *f == base_id && *n == base_name) || seen.len() > MAX_NESTING {
+        if seen.iter().any(|(f, n)| *f == base_id && *n == base_name) {
             let cycle: Vec<&str> = seen.iter().map(|(_, n)| n.as_str()).collect();
             self.project.problems.push(Problem::error(
                 "extends",
                 extends.origin.clone(),
                 format!("extends cycle: {} -> {base_name}", cycle.join(" -> ")),
+            ));
+            return None;
+        }
+        if seen.len() > MAX_NESTING {
+            self.project.problems.push(Problem::error(
+                "extends",
+                extends.origin.clone(),
+                format!("extends nested deeper than {MAX_NESTING} services; shorten the chain"),
             ));
             return None;
         }

@@ -106,6 +106,61 @@ pub static CHECKS: &[CheckMeta] = &[
         "a byte size Compose cannot parse (`mem_limit`, `shm_size`, ...)",
     ),
     check("invalid-volume", "a volume mount Compose cannot parse"),
+    check(
+        "external-conflict",
+        "an external volume, network, secret or config that also sets driver, driver_opts or labels",
+    ),
+    check(
+        "external-name-conflict",
+        "`name` and `external.name` name different resources",
+    ),
+    check(
+        "resource-source",
+        "a secret or config without exactly one source (file, environment, content)",
+    ),
+    check("bind-source", "a bind mount without a source"),
+    check("mount-target", "a long-syntax volume without a target"),
+    check(
+        "tmpfs-conflict",
+        "a tmpfs and a volume mounted on the same target",
+    ),
+    check(
+        "device-count",
+        "a GPU reservation with both `count` and `device_ids`, or a `count` that is not a number or `all`",
+    ),
+    check(
+        "extra-host",
+        "an `extra_hosts` entry without an IP or with an empty host",
+    ),
+    check("watch-path", "a `develop.watch` rule with a blank path"),
+    check(
+        "watch-target",
+        "a `develop.watch` sync rule without a target",
+    ),
+    check(
+        "dockerfile-conflict",
+        "`build.dockerfile` together with `build.dockerfile_inline`",
+    ),
+    check(
+        "build-platforms",
+        "`build.platforms` does not include the service's `platform`",
+    ),
+    check(
+        "healthcheck-test",
+        "a `healthcheck.test` list that does not start with CMD, CMD-SHELL or NONE",
+    ),
+    check(
+        "scale-conflict",
+        "`scale` and `deploy.replicas` (or a v2 resource key and its deploy twin) disagree",
+    ),
+    check(
+        "negative-replicas",
+        "a negative `scale` or `deploy.replicas`",
+    ),
+    check(
+        "container-name-replicas",
+        "a fixed `container_name` on a service with more than one replica",
+    ),
 ];
 
 /// Ids the reports use for problems outside the loader.

@@ -22,6 +22,15 @@ pub fn parse(spec: &str) -> Result<PortSpec, String> {
         Some((raw, proto)) => (raw, proto.to_string()),
         None => (spec, "tcp".to_string()),
     };
+    // Docker knows these (any case); an empty protocol (`80/`) means tcp.
+    if !matches!(
+        protocol.to_ascii_lowercase().as_str(),
+        "tcp" | "udp" | "sctp" | ""
+    ) {
+        return Err(format!(
+            "invalid protocol \"{protocol}\" (use tcp, udp or sctp)"
+        ));
+    }
     let (host_ip, rest) = split_ip(raw)?;
     let parts: Vec<&str> = rest.split(':').collect();
     let (host, container) = match parts.as_slice() {
@@ -129,5 +138,7 @@ mod tests {
         assert!(parse("80:").is_err());
         assert!(parse("abc:80").is_err());
         assert!(parse("99999").is_err());
+        assert!(parse("80:80/xyz").is_err());
+        assert!(parse("80:80/UDP").is_ok());
     }
 }

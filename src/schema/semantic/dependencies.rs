@@ -1,7 +1,7 @@
-//! Dependencies between services — `depends_on`, `links`, `network_mode: service:x` and
-//! `volumes_from` — must name existing services (unless `depends_on` says
-//! `required: false`), and must not form a cycle (a service depending on itself is one).
-//! Compose refuses both.
+//! Dependencies between services — `depends_on`, `links`, `network_mode`/`ipc`/`pid`/`uts`
+//! `: service:x` and `volumes_from` — must name services of the project, and must not form
+//! a cycle (a service depending on itself is one). Compose refuses both. `required: false`
+//! only excuses a dependency on a service that exists but is disabled by its profiles.
 
 use std::collections::HashMap;
 
@@ -41,15 +41,22 @@ fn dependencies(service: &Node) -> Vec<Dependency> {
             required: true,
         });
     }
-    if let Some(mode) = service.get("network_mode")
-        && let Some(target) = mode.as_str().and_then(|m| m.strip_prefix("service:"))
-    {
-        found.push(Dependency {
-            target: target.to_string(),
-            origin: mode.origin.clone(),
-            via: "uses the network of",
-            required: true,
-        });
+    for (key, via) in [
+        ("network_mode", "uses the network of"),
+        ("ipc", "shares the IPC namespace of"),
+        ("pid", "shares the PID namespace of"),
+        ("uts", "shares the UTS namespace of"),
+    ] {
+        if let Some(mode) = service.get(key)
+            && let Some(target) = mode.as_str().and_then(|m| m.strip_prefix("service:"))
+        {
+            found.push(Dependency {
+                target: target.to_string(),
+                origin: mode.origin.clone(),
+                via,
+                required: true,
+            });
+        }
     }
     for (used, origin) in named_refs(service.get("volumes_from")) {
         if used.starts_with("container:") {
@@ -66,9 +73,11 @@ fn dependencies(service: &Node) -> Vec<Dependency> {
     found
 }
 
-/// Dependencies on services that do not exist (or are disabled by profiles).
-pub fn undefined(model: &Node, problems: &mut Vec<Problem>) {
+/// Dependencies of the enabled services (`model`) on services that are not enabled; `all`
+/// holds every service, whatever its profiles.
+pub fn undefined(model: &Node, all: &Node, problems: &mut Vec<Problem>) {
     let names: Vec<&String> = services(model).map(|(n, _)| n).collect();
+    let defined: Vec<&String> = services(all).map(|(n, _)| n).collect();
     for (name, service) in services(model) {
         for dependency in dependencies(service) {
             if names.iter().any(|n| **n == dependency.target) {
@@ -80,14 +89,30 @@ pub fn undefined(model: &Node, problems: &mut Vec<Problem>) {
                 via,
                 required,
             } = dependency;
-            if required {
+            let exists = defined.iter().any(|n| **n == target);
+            if !exists {
+                let hint =
+                    super::super::suggest::closest(&target, names.iter().map(|n| n.as_str()))
+                        .map(|s| format!(" (did you mean \"{s}\"?)"))
+                        .unwrap_or_default();
+                let excuse = if required {
+                    ""
+                } else {
+                    "; `required: false` only excuses a service disabled by its profiles"
+                };
                 problems.push(Problem::error(
                     "undefined-service",
                     origin,
-                    format!("service \"{name}\" {via} undefined service \"{target}\""),
+                    format!(
+                        "service \"{name}\" {via} undefined service \"{target}\"{hint}{excuse}"
+                    ),
                 ));
-            } else {
-                problems.push(Problem::warning("undefined-service", origin, format!("service \"{name}\" {via} undefined service \"{target}\" (ignored: `required: false`)")));
+            } else if required {
+                problems.push(Problem::error(
+                    "undefined-service",
+                    origin,
+                    format!("service \"{name}\" {via} service \"{target}\", which its profiles disable; enable a profile of \"{target}\" (COMPOSE_PROFILES) or mark the dependency `required: false`"),
+                ));
             }
         }
     }

@@ -1,14 +1,22 @@
 //! Checks the schema cannot express, run on the merged model. Each file is one check; each
 //! reports at the text the user must change. Errors only for what Compose refuses.
 
+mod agreement;
+mod build;
 mod dependencies;
+mod devices;
+mod extra_hosts;
 mod files;
+mod healthcheck;
 mod image_or_build;
+mod mounts;
 mod names;
 mod ports;
 mod references;
+mod resources;
 mod sizes;
 mod volumes;
+mod watch;
 
 use crate::compose::{Node, Problem, Project};
 
@@ -18,13 +26,27 @@ pub fn check(model: &Node, project: &Project) -> Vec<Problem> {
     // Compose looks for cycles before it drops the services of inactive profiles, and runs
     // every other check on what remains.
     dependencies::cycles(model, &mut problems);
+    // What Compose checks while decoding the model, before profiles: every service.
+    resources::check(model, &mut problems);
+    ports::check(model, &mut problems);
+    mounts::check(model, &mut problems);
+    devices::check(model, &mut problems);
+    extra_hosts::check(model, &mut problems);
+    watch::paths(model, &mut problems);
+    volumes::syntax(model, &mut problems);
+    // Its consistency checks, on the services the active profiles enable.
+    let all = model;
     let enabled = enabled_services(model, &project.active_profiles);
     let model = &enabled;
     references::check(model, &mut problems);
-    dependencies::undefined(model, &mut problems);
+    dependencies::undefined(model, all, &mut problems);
     image_or_build::check(model, &mut problems);
+    build::check(model, &mut problems);
+    healthcheck::check(model, &mut problems);
+    agreement::check(model, &mut problems);
+    mounts::tmpfs_targets(model, &mut problems);
+    watch::targets(model, &mut problems);
     names::check(model, &mut problems);
-    ports::check(model, &mut problems);
     volumes::check(model, &mut problems);
     sizes::check(model, &mut problems);
     files::check(model, project, &mut problems);
@@ -75,6 +97,17 @@ pub(super) fn services(model: &Node) -> impl Iterator<Item = (&String, &Node)> {
         .and_then(Node::as_map)
         .into_iter()
         .flat_map(|m| m.iter().map(|(k, e)| (k, &e.node)))
+}
+
+/// The node at `path` under `node`.
+pub(super) fn at<'n>(node: &'n Node, path: &[&str]) -> Option<&'n Node> {
+    path.iter().try_fold(node, |n, k| n.get(k))
+}
+
+/// The origin of `key` in `node` when present, else of `node`.
+pub(super) fn key_origin(node: &Node, key: &str) -> crate::compose::Origin {
+    node.entry(key)
+        .map_or(node.origin.clone(), |e| e.key.clone())
 }
 
 /// Names declared under a top-level section (`networks`, `volumes`, ...).

@@ -70,6 +70,17 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
             }
         },
         Value::Map(_) => {
+            if let Some(ip) = item.get("host_ip")
+                && let Some(text) = ip.as_str()
+                && !super::uninterpolated(text)
+                && text.parse::<std::net::IpAddr>().is_err()
+            {
+                problems.push(Problem::error(
+                    "invalid-port",
+                    ip.origin.clone(),
+                    format!("service \"{service}\": invalid `host_ip` \"{text}\": not an IP address (for the loopback interface write 127.0.0.1)"),
+                ));
+            }
             let Some(published) = item
                 .get("published")
                 .and_then(Node::scalar_text)

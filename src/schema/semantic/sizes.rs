@@ -1,5 +1,5 @@
-//! Byte sizes (`mem_limit`, `shm_size`, ...) must parse as Compose parses them, and
-//! `mem_limit` may not disagree with `deploy.resources.limits.memory` (Compose refuses both).
+//! Byte sizes (`mem_limit`, `shm_size`, ...) must parse as Compose parses them (Compose
+//! refuses one that does not). Agreement with `deploy` is in `agreement`.
 
 use super::services;
 use crate::compose::{Node, Problem, Value};
@@ -51,32 +51,5 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
                 ));
             }
         }
-        memory_agreement(name, service, problems);
-    }
-}
-
-fn bytes(node: &Node) -> Option<i64> {
-    match &node.value {
-        Value::Int(n) => Some(*n),
-        Value::Float(x) => Some(*x as i64),
-        Value::Str(s) => parse_bytes(s).ok(),
-        _ => None,
-    }
-}
-
-fn memory_agreement(name: &str, service: &Node, problems: &mut Vec<Problem>) {
-    let Some(limit) = service.get("mem_limit") else {
-        return;
-    };
-    let Some(deploy) = ["deploy", "resources", "limits", "memory"]
-        .iter()
-        .try_fold(service, |n, k| n.get(k))
-    else {
-        return;
-    };
-    if let (Some(a), Some(b)) = (bytes(limit), bytes(deploy))
-        && a != b
-    {
-        problems.push(Problem::error("memory-limit-conflict", limit.origin.clone(), format!("service \"{name}\": `mem_limit` disagrees with `deploy.resources.limits.memory`; Compose refuses distinct values — keep one")));
     }
 }

@@ -5,6 +5,29 @@
 use super::{declared, services};
 use crate::compose::{Node, Origin, Problem, Value};
 
+/// Short-syntax volumes that do not parse (every service, as Compose decodes them all).
+pub fn syntax(model: &Node, problems: &mut Vec<Problem>) {
+    for (name, service) in services(model) {
+        for item in service
+            .get("volumes")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            if let Value::Str(spec) = &item.value
+                && !super::uninterpolated(spec)
+                && let Err(reason) = short_syntax_source(spec)
+            {
+                problems.push(Problem::error(
+                    "invalid-volume",
+                    item.origin.clone(),
+                    format!("service \"{name}\": invalid volume \"{spec}\": {reason}"),
+                ));
+            }
+        }
+    }
+}
+
+/// Named volumes used by the enabled services must be declared.
 pub fn check(model: &Node, problems: &mut Vec<Problem>) {
     let volumes = declared(model, "volumes");
     for (name, service) in services(model) {
@@ -19,14 +42,8 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
                     Ok(source) => source
                         .filter(|s| !is_path(s))
                         .map(|s| (s, item.origin.clone())),
-                    Err(reason) => {
-                        problems.push(Problem::error(
-                            "invalid-volume",
-                            item.origin.clone(),
-                            format!("service \"{name}\": invalid volume \"{spec}\": {reason}"),
-                        ));
-                        None
-                    }
+                    // Reported by `syntax`.
+                    Err(_) => None,
                 },
                 Value::Map(_) if item.get("type").and_then(Node::as_str) == Some("volume") => {
                     named_source(item)
@@ -48,6 +65,16 @@ fn named_source(item: &Node) -> Option<(String, Origin)> {
     Some((text.to_string(), source.origin.clone()))
 }
 
+/// The container path of a short-syntax volume.
+pub fn short_syntax_target(spec: &str) -> Option<String> {
+    let sections = sections(spec);
+    match sections.len() {
+        1 => sections.into_iter().next(),
+        2 | 3 => sections.into_iter().nth(1),
+        _ => None,
+    }
+}
+
 /// The source of a short-syntax volume (None for an anonymous volume), or why it is invalid.
 fn short_syntax_source(spec: &str) -> Result<Option<String>, String> {
     if spec.is_empty() {
@@ -56,6 +83,19 @@ fn short_syntax_source(spec: &str) -> Result<Option<String>, String> {
     if spec.chars().count() <= 2 {
         return Ok(None);
     }
+    let sections = sections(spec);
+    if sections.iter().any(String::is_empty) {
+        return Err("empty section between colons".into());
+    }
+    match sections.len() {
+        1 => Ok(None),
+        2 | 3 => Ok(Some(sections[0].clone())),
+        _ => Err("too many colons".into()),
+    }
+}
+
+/// The colon-separated sections of a short-syntax volume (`C:` is a drive, not a section).
+fn sections(spec: &str) -> Vec<String> {
     let mut sections: Vec<String> = Vec::new();
     let mut buffer = String::new();
     for c in spec.chars() {
@@ -69,14 +109,7 @@ fn short_syntax_source(spec: &str) -> Result<Option<String>, String> {
         }
     }
     sections.push(buffer);
-    if sections.iter().any(String::is_empty) {
-        return Err("empty section between colons".into());
-    }
-    match sections.len() {
-        1 => Ok(None),
-        2 | 3 => Ok(Some(sections[0].clone())),
-        _ => Err("too many colons".into()),
-    }
+    sections
 }
 
 /// Compose reads a source starting with `.`, `/`, `~` (or a drive letter) as a host path.

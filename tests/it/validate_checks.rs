@@ -1,0 +1,179 @@
+//! One small file per check Compose makes (`tests/fixtures/validate/parity/*.yaml`), each
+//! carrying on its first line the verdict the real Docker Compose 2.40.3 gave it:
+//! `# compose: valid` or `# compose: invalid: <its message>`. The table of checks
+//! (`docs/validation-checks.md`) names the fixture of each check.
+//!
+//! `crafted_cases_agree_with_recorded_compose_verdicts` runs `validate` on each fixture
+//! (no process environment, as the oracle runs) and wants the recorded verdict, every error
+//! located at a line and column. `recorded_verdicts_are_what_compose_says` re-asks the real
+//! binary, so a recording cannot go stale; re-record a header by running Compose on the file
+//! without its first line.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use shipshape::compose::Variables;
+use shipshape::finding::{Location, Severity};
+use shipshape::schema::{ValidateOptions, validate_project_with_env};
+use shipshape::source::SourceCache;
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/validate/parity");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("the parity fixtures exist")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() > 50,
+        "parity fixtures missing in {}",
+        dir.display()
+    );
+    files
+}
+
+/// The recorded verdict: None for valid, Some(message) for invalid.
+fn recorded(file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).expect("fixture reads");
+    let header = text.lines().next().unwrap_or_default();
+    let verdict = header
+        .strip_prefix("# compose: ")
+        .unwrap_or_else(|| panic!("{}: first line must record the verdict", file.display()));
+    if verdict == "valid" {
+        None
+    } else {
+        Some(
+            verdict
+                .strip_prefix("invalid: ")
+                .unwrap_or_else(|| panic!("{}: bad verdict line {header:?}", file.display()))
+                .to_string(),
+        )
+    }
+}
+
+#[test]
+fn crafted_cases_agree_with_recorded_compose_verdicts() {
+    let mut wrong = Vec::new();
+    for file in fixtures() {
+        let sources = SourceCache::new();
+        let findings = validate_project_with_env(
+            std::slice::from_ref(&file),
+            &sources,
+            &ValidateOptions::default(),
+            &Variables::new(),
+        );
+        let errors: Vec<_> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        match (recorded(&file), errors.is_empty()) {
+            (None, false) => wrong.push(format!(
+                "{name}: compose accepts it, shipshape says: {}",
+                errors[0].message
+            )),
+            (Some(message), true) => wrong.push(format!(
+                "{name}: compose refuses it ({message}), shipshape accepts"
+            )),
+            (Some(_), false) => {
+                if let Some(unlocated) = errors
+                    .iter()
+                    .find(|f| !matches!(f.location, Location::Span(_)))
+                {
+                    wrong.push(format!(
+                        "{name}: error without a location: {}",
+                        unlocated.message
+                    ));
+                }
+            }
+            (None, true) => {}
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+#[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
+fn recorded_verdicts_are_what_compose_says() {
+    let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/compose-v2/docker-compose"))
+        })
+        .filter(|b| b.is_file())
+        .expect("Docker Compose v2: install it with ../shared/tools/install-compose-v2 and export DOCKER_COMPOSE_BIN");
+    let mut stale = Vec::new();
+    for file in fixtures() {
+        // Compose reads the file without the header, from a directory of its own, so the
+        // messages it prints name the file the way the recording does.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let name = file.file_name().expect("a file name");
+        let text = std::fs::read_to_string(&file).expect("fixture reads");
+        let body: String = text.split_inclusive('\n').skip(1).collect();
+        std::fs::write(dir.path().join(name), body).expect("temp file");
+        let mut command = Command::new(&bin);
+        command.current_dir(dir.path()).env_clear();
+        for keep in ["PATH", "HOME"] {
+            if let Some(value) = std::env::var_os(keep) {
+                command.env(keep, value);
+            }
+        }
+        let output = command
+            .arg("-f")
+            .arg(name)
+            .args(["config", "--quiet"])
+            .output()
+            .expect("docker compose runs");
+        let prefix = format!("{}/", dir.path().display());
+        let message = String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| !l.contains("level=warning"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace(&prefix, "")
+            .trim_end()
+            .to_string();
+        let actual = (!output.status.success()).then_some(message);
+        if actual != recorded(&file) {
+            stale.push(format!(
+                "{}: recorded {:?}, compose says {:?}",
+                name.to_string_lossy(),
+                recorded(&file),
+                actual
+            ));
+        }
+    }
+    assert!(stale.is_empty(), "stale recordings:\n{}", stale.join("\n"));
+}
+
+/// Compose 2.40.3 accepts an empty override next to a real file, and refuses a project whose
+/// only file is empty (measured: `-f base.yml -f empty.yml` exits 0, `-f empty.yml` exits 1).
+#[test]
+fn an_empty_override_is_accepted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = dir.path().join("base.yml");
+    let empty = dir.path().join("empty.yml");
+    std::fs::write(&base, "services:\n  a:\n    image: nginx\n").expect("write");
+    std::fs::write(&empty, "").expect("write");
+    let errors = |files: &[PathBuf]| {
+        validate_project_with_env(
+            files,
+            &SourceCache::new(),
+            &ValidateOptions::default(),
+            &Variables::new(),
+        )
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.rule)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(errors(&[base.clone(), empty.clone()]), Vec::<String>::new());
+    assert_eq!(errors(&[empty]), vec!["empty-file".to_string()]);
+}
