@@ -3,10 +3,10 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::image::ImageRef;
 use super::{Context, Service, declare_rule, merge};
 use crate::document::{Edit, NodeRef, Path, Value};
 use crate::finding::{FileChange, Finding, Fix, Location};
+use crate::image_ref::ImageRef;
 use crate::policy::ActiveRule;
 use crate::policy::selector::glob;
 

@@ -2,10 +2,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::image::{ImageRef, is_interpolated};
 use super::{Context, Service, declare_rule, merge};
 use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location, Safety};
+use crate::image_ref::{ImageRef, is_interpolated};
 use crate::policy::ActiveRule;
 use crate::policy::selector::glob;
 

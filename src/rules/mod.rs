@@ -14,7 +14,6 @@ mod doc;
 mod env_secrets;
 mod generic;
 mod healthcheck;
-mod image;
 mod legacy_links;
 mod merge;
 mod obsolete_version;

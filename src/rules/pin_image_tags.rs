@@ -1,9 +1,9 @@
 use serde::Deserialize;
 
-use super::image::{ImageRef, is_interpolated};
 use super::{Context, Service, declare_rule};
 use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location, Severity};
+use crate::image_ref::{ImageRef, is_interpolated};
 use crate::lockfile::Lockfile;
 use crate::policy::{ActiveRule, PolicySet};
 
