@@ -3,8 +3,8 @@
 //! Promised: one [`Client`] per run, deciding where each repository is served ([`Endpoint`]:
 //! HTTPS, plain HTTP only for registries named insecure or a mirror given with an `http://`
 //! URL) and answering the bearer-token and basic-auth challenge flows, with the working
-//! `Authorization` cached per repository. Requests themselves are [`super::transport`];
-//! what is asked is [`super::manifests`] and [`super::tag_list`].
+//! `Authorization` cached per repository. Requests themselves are `transport`'s; what is
+//! asked is in `manifests` and `tag_list`.
 //! Refused: pushing, pulling blobs, credential helpers, redirects to other schemes, and
 //! sending credentials to a plain-HTTP token service not named insecure.
 

@@ -11,7 +11,7 @@ use super::manifests::not_found;
 use super::transport::Method;
 
 /// A registry that keeps sending `next` links is cut off here.
-pub const MAX_TAG_PAGES: usize = 200;
+const MAX_TAG_PAGES: usize = 200;
 
 impl Client {
     /// Every tag of the repository, across all pages.
