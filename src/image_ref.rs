@@ -25,6 +25,8 @@ const MAX_TAG_LEN: usize = 128;
 /// An image reference, borrowing from the text as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ImageRef<'a> {
+    /// The whole reference as written (without surrounding spaces for `parse_strict`).
+    pub text: &'a str,
     /// The name exactly as written, without tag or digest (`postgres`, `ghcr.io/org/app`).
     pub name: &'a str,
     pub tag: Option<&'a str>,
@@ -59,7 +61,12 @@ impl<'a> ImageRef<'a> {
             None => (reference, None),
         };
         let (name, tag) = split_tag(rest);
-        ImageRef { name, tag, digest }
+        ImageRef {
+            text: reference,
+            name,
+            tag,
+            digest,
+        }
     }
 
     /// A reference Docker would accept (surrounding spaces ignored), or why not.
@@ -156,14 +163,7 @@ impl<'a> ImageRef<'a> {
 
 impl fmt::Display for ImageRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name)?;
-        if let Some(tag) = self.tag {
-            write!(f, ":{tag}")?;
-        }
-        if let Some(digest) = self.digest {
-            write!(f, "@{digest}")?;
-        }
-        Ok(())
+        f.write_str(self.text)
     }
 }
 
@@ -372,6 +372,7 @@ mod tests {
         let r = parse(&text);
         assert_eq!((r.tag, r.digest), (None, Some(DIGEST)));
         assert_eq!(r.to_string(), text);
+        assert_eq!(parse(" nginx:1 ").text, "nginx:1");
     }
 
     #[test]
