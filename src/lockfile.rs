@@ -13,11 +13,18 @@
 //!     repository: library/postgres
 //!     resolved_at: 2026-11-22T21:00:00Z
 //! ```
+//!
+//! Promised: entries sorted by reference, a header comment, `resolved_at` in RFC 3339 UTC
+//! to the second, and a write (temporary file and rename) only when the content changed.
+//! Refused: unknown fields and versions (an invalid lock is reported, never rewritten).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+
+use crate::write::{PlannedWrite, Transaction};
 
 pub const LOCK_FILE_NAME: &str = "shipshape.lock";
 pub const LOCK_VERSION: u32 = 1;
@@ -33,6 +40,16 @@ pub struct LockEntry {
     pub registry: String,
     pub repository: String,
     pub resolved_at: String,
+}
+
+impl LockEntry {
+    /// Whether both entries record the same resolution (when they were made aside).
+    pub fn same_resolution(&self, other: &LockEntry) -> bool {
+        LockEntry {
+            resolved_at: other.resolved_at.clone(),
+            ..self.clone()
+        } == *other
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +82,8 @@ pub enum LockError {
         col: usize,
         message: String,
     },
+    #[error("cannot write the lock file: {message}")]
+    Write { path: PathBuf, message: String },
 }
 
 impl Lockfile {
@@ -103,6 +122,28 @@ impl Lockfile {
         )
     }
 
+    /// Writes the lock to `path` when it differs from `before` (what was read there), or
+    /// when the file is missing and there is something to record; whether it wrote.
+    pub fn write_if_changed(&self, path: &Path, before: &Lockfile) -> Result<bool, LockError> {
+        if before == self && (path.exists() || self.images.is_empty()) {
+            return Ok(false);
+        }
+        let mut transaction = Transaction::new();
+        transaction.write(PlannedWrite {
+            path: path.to_path_buf(),
+            contents: self.render(),
+            mode: Some(0o644),
+            expect_modified: None,
+        });
+        transaction
+            .commit()
+            .map(|_| true)
+            .map_err(|e| LockError::Write {
+                path: path.into(),
+                message: e.to_string(),
+            })
+    }
+
     pub fn get(&self, reference: &str) -> Option<&LockEntry> {
         self.images.get(reference)
     }
@@ -131,9 +172,51 @@ impl Lockfile {
     }
 }
 
+/// `2026-11-22T21:00:00Z`: the time in UTC, to the second (RFC 3339), as `resolved_at`.
+pub fn rfc3339_utc(time: SystemTime) -> String {
+    let seconds = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let rest = seconds % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's `civil_from_days`.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn formats_rfc3339_utc() {
+        assert_eq!(rfc3339_utc(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
+        assert_eq!(
+            rfc3339_utc(UNIX_EPOCH + Duration::from_secs(1_795_381_200)),
+            "2026-11-22T21:00:00Z"
+        );
+    }
 
     #[test]
     fn round_trips() {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use base64::Engine;
 use serde::Deserialize;
 
-use super::reference::{DOCKER_HUB, DOCKER_HUB_API_HOST};
+use crate::image_ref::{DOCKER_HUB, DOCKER_HUB_API_HOST};
 
 /// A user name and password for HTTP basic auth (also used to ask for bearer tokens).
 #[derive(Clone, PartialEq, Eq)]

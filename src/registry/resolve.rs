@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use super::client::{Client, Endpoint};
 use super::error::RegistryError;
-use super::reference::ImageRef;
 use super::tags;
+use crate::image_ref::ImageRef;
 
 /// Repositories resolved at the same time; registries rate-limit eager clients.
 pub const CONCURRENCY: usize = 8;
@@ -33,10 +33,10 @@ pub struct Resolution {
 }
 
 /// Resolves every reference; results are in the order of `images`. `floating_tags` are the
-/// policy's floating tags, resolved like `latest` (see [`tags::is_floating`]).
+/// policy's floating tags, resolved like `latest` (see [`ImageRef::floats`]).
 pub fn resolve_all(
     client: &Client,
-    images: &[ImageRef],
+    images: &[ImageRef<'_>],
     floating_tags: &[String],
 ) -> Vec<Result<Resolution, RegistryError>> {
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
@@ -103,11 +103,11 @@ impl<'c> RepositorySession<'c> {
         }
     }
 
-    fn resolve(&self, image: &ImageRef) -> Result<Resolution, RegistryError> {
-        let tag = image.tag.clone().unwrap_or_else(|| "latest".to_string());
+    fn resolve(&self, image: &ImageRef<'_>) -> Result<Resolution, RegistryError> {
+        let tag = image.tag.unwrap_or("latest").to_string();
         let digest = self.digest(&tag)?;
-        let (tag, note) = if tags::is_floating(image.tag.as_deref(), self.floating_tags) {
-            self.version_tag_for(image.tag.as_deref(), tag, &digest)
+        let (tag, note) = if image.floats(self.floating_tags) {
+            self.version_tag_for(image.tag, tag, &digest)
         } else {
             (tag, None)
         };
@@ -115,7 +115,7 @@ impl<'c> RepositorySession<'c> {
             tag,
             digest,
             registry: image.api_host().to_string(),
-            repository: image.repository.clone(),
+            repository: image.repository().into_owned(),
             note,
         })
     }

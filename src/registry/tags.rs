@@ -5,22 +5,10 @@
 //! Promised: `16.4.1` is tried before `16.4`, which is tried before `16`, and `17` before all
 //! of them; a variant suffix (`-alpine`) is only accepted when the floating tag had the same
 //! one (`latest-alpine`) or is that variant (`alpine`, when the repository has `N-alpine`
-//! tags). Besides `latest`, the tags the policy calls floating (`pin-image-tags`'
-//! `floating_tags`: `stable`, `edge`, `lts`, …) are floating too.
+//! tags). Which tags float is [`ImageRef::floats`](crate::image_ref::ImageRef::floats).
 //! Refused: pre-releases and anything that is not `[v]N(.N)*[-variant]`.
 
 use std::cmp::Ordering;
-
-/// Tags that name "whatever is newest" (no tag, `latest`, `latest-*`, or one of `policy`'s
-/// floating tags) and are worth replacing by a version tag.
-pub fn is_floating(tag: Option<&str>, policy: &[String]) -> bool {
-    match tag {
-        None => true,
-        Some(tag) => {
-            tag == "latest" || tag.starts_with("latest-") || policy.iter().any(|t| t == tag)
-        }
-    }
-}
 
 /// The variant a floating tag asks for: `latest-alpine` → `alpine`, `latest` → none; another
 /// floating tag is a variant when the repository has version tags of it (`alpine` with
@@ -150,22 +138,6 @@ mod tests {
         ] {
             assert_eq!(VersionTag::parse(not_version), None, "{not_version}");
         }
-    }
-
-    #[test]
-    fn floating_tags() {
-        assert!(is_floating(None, &[]));
-        assert!(is_floating(Some("latest"), &[]));
-        assert!(is_floating(Some("latest-alpine"), &[]));
-        assert!(!is_floating(Some("16.4"), &[]));
-        assert!(!is_floating(Some("alpine"), &[]));
-        assert!(!is_floating(Some("stable"), &[]));
-        let policy = tags(&["stable", "alpine"]);
-        assert!(is_floating(Some("stable"), &policy));
-        assert!(is_floating(Some("alpine"), &policy));
-        assert!(is_floating(Some("latest"), &policy));
-        assert!(!is_floating(Some("edge"), &policy));
-        assert!(!is_floating(Some("16.4"), &policy));
     }
 
     #[test]

@@ -17,7 +17,6 @@
 mod builtin;
 mod doc;
 mod generic;
-mod image;
 pub mod registry;
 pub mod view;
 

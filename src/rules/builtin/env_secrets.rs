@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use crate::document::{Edit, NodeRef, Path, Value};
 use crate::finding::{FileChange, Finding, Fix, Location};
+use crate::image_ref::ImageRef;
 use crate::policy::selector::glob;
-use crate::rules::image::ImageRef;
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
 

@@ -4,8 +4,8 @@ use serde::Deserialize;
 
 use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location, Safety};
+use crate::image_ref::{ImageRef, is_interpolated};
 use crate::policy::selector::glob;
-use crate::rules::image::{ImageRef, is_interpolated};
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
 

@@ -2,8 +2,8 @@ use serde::Deserialize;
 
 use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location, Severity};
+use crate::image_ref::{ImageRef, is_interpolated};
 use crate::policy::PolicySet;
-use crate::rules::image::{ImageRef, is_interpolated};
 use crate::rules::registry::{Configured, parse_options};
 use crate::rules::{Context, Service, declare_rule};
 
