@@ -10,6 +10,7 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::compose::ProjectFacts;
 use crate::document::EditError;
 use crate::finding::{FileChange, Finding};
 use crate::source::{Source, SourceError};
@@ -45,7 +46,7 @@ impl Deref for Reported {
 }
 
 /// Everything known about one input file after a run.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct FileReport {
     pub path: PathBuf,
     pub source: Option<Arc<Source>>,
@@ -56,6 +57,8 @@ pub struct FileReport {
     /// How many validation errors Compose would reject this file for (`fix` leaves such a
     /// file untouched).
     pub validation_errors: usize,
+    /// What the file's project says about each service (when it was validated).
+    pub project: Option<Arc<ProjectFacts>>,
 }
 
 /// Why a fix the policy asks for was not applied.

@@ -7,6 +7,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::Config;
+use std::collections::HashMap;
+
+use crate::compose::ProjectFacts;
 use crate::document::GroupOutcome;
 use crate::finding::{Finding, Location, Safety, Severity};
 use crate::lockfile::Lockfile;
@@ -28,6 +31,8 @@ pub struct RunOptions {
     pub config: Config,
     /// Files named explicitly are validated alone; discovered ones by project.
     pub group_projects: bool,
+    /// The files are one project (`-f A -f B`), merged in order.
+    pub one_project: bool,
 }
 
 /// One file while the run collects its findings (locations still symbolic).
@@ -37,31 +42,52 @@ struct Pending {
     findings: Vec<Finding>,
     error: Option<SourceError>,
     validation_errors: usize,
+    project: Option<Arc<ProjectFacts>>,
 }
 
 /// Loads, validates and lints `files`; one report per file, in input order.
 pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Vec<FileReport> {
-    let projects = if options.group_projects {
+    let projects = if options.one_project {
+        vec![files.to_vec()]
+    } else if options.group_projects {
         crate::discover::group_projects(files)
     } else {
         files.iter().map(|f| vec![f.clone()]).collect()
     };
-    let validation: Vec<Finding> = if options.validate {
+    let described: Vec<(Vec<PathBuf>, Vec<Finding>, Arc<ProjectFacts>)> = if options.validate {
         projects
-            .par_iter()
-            .flat_map_iter(|p| schema::validate_project(p, sources, &options.validate_options))
+            .into_par_iter()
+            .map(|p| {
+                let (findings, facts) =
+                    schema::validate_and_describe(&p, sources, &options.validate_options);
+                (p, findings, Arc::new(facts))
+            })
             .collect()
     } else {
         Vec::new()
     };
+    let mut facts_of: HashMap<&Path, Arc<ProjectFacts>> = HashMap::new();
+    for (paths, _, facts) in &described {
+        for path in paths {
+            facts_of
+                .entry(path.as_path())
+                .or_insert_with(|| Arc::clone(facts));
+        }
+    }
     let locks = Locks::default();
     let mut reports: Vec<Pending> = files
         .par_iter()
-        .map(|path| lint_file(path, sources, options, &locks))
+        .map(|path| {
+            let facts = facts_of.get(path.as_path()).cloned();
+            lint_file(path, sources, options, &locks, facts)
+        })
         .collect();
+    let validation = described
+        .iter()
+        .flat_map(|(_, findings, _)| findings.iter().cloned());
     // A file included by several projects is validated with each of them: report it once.
     let mut seen = std::collections::HashSet::new();
-    let validation = validation.into_iter().filter(|f| {
+    let validation = validation.filter(|f| {
         seen.insert((
             f.file.clone(),
             format!("{:?}", f.location),
@@ -82,6 +108,7 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
                 findings: Vec::new(),
                 error: None,
                 validation_errors: 0,
+                project: None,
             });
             reports.len() - 1
         });
@@ -117,7 +144,13 @@ impl Locks {
     }
 }
 
-fn lint_file(path: &Path, sources: &SourceCache, options: &RunOptions, locks: &Locks) -> Pending {
+fn lint_file(
+    path: &Path,
+    sources: &SourceCache,
+    options: &RunOptions,
+    locks: &Locks,
+    facts: Option<Arc<ProjectFacts>>,
+) -> Pending {
     match sources.load(path) {
         Err(error) => Pending {
             path: path.to_path_buf(),
@@ -125,20 +158,26 @@ fn lint_file(path: &Path, sources: &SourceCache, options: &RunOptions, locks: &L
             findings: Vec::new(),
             error: Some(error),
             validation_errors: 0,
+            project: None,
         },
-        Ok(source) => lint_source(source, options, locks),
+        Ok(source) => lint_source(source, options, locks, facts),
     }
 }
 
 /// Runs the rules on one loaded file.
-fn lint_source(source: Arc<Source>, options: &RunOptions, locks: &Locks) -> Pending {
+fn lint_source(
+    source: Arc<Source>,
+    options: &RunOptions,
+    locks: &Locks,
+    facts: Option<Arc<ProjectFacts>>,
+) -> Pending {
     let findings = if options.lint {
         let lock = options
             .rules
             .is_enabled("pin-image-tags")
             .then(|| locks.for_file(&source.path))
             .flatten();
-        crate::rules::check(&source, &options.rules, lock.as_deref())
+        crate::rules::check(&source, &options.rules, lock.as_deref(), facts.as_deref())
     } else {
         Vec::new()
     };
@@ -148,6 +187,7 @@ fn lint_source(source: Arc<Source>, options: &RunOptions, locks: &Locks) -> Pend
         findings,
         error: None,
         validation_errors: 0,
+        project: facts,
     }
 }
 
@@ -159,6 +199,7 @@ fn finish(report: Pending, options: &RunOptions) -> FileReport {
         findings,
         error,
         validation_errors,
+        project,
     } = report;
     let markers = source.as_deref().is_some_and(suppress::has_markers);
     let mut findings: Vec<Reported> = findings
@@ -189,6 +230,7 @@ fn finish(report: Pending, options: &RunOptions) -> FileReport {
         findings,
         error,
         validation_errors,
+        project,
     }
 }
 
@@ -252,7 +294,8 @@ pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bo
             document,
             modified: source.modified,
         });
-        let pending = lint_source(fixed, options, &locks);
+        // The project's facts still hold: earlier rounds only added what the project lacked.
+        let pending = lint_source(fixed, options, &locks, report.project.clone());
         let next = fix_file(&finish(pending, options), unsafe_fixes);
         if next.new_text.is_none() || next.new_text == outcome.new_text {
             break;

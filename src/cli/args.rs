@@ -99,18 +99,32 @@ pub struct CommonArgs {
     /// Read variables for interpolation from this file (default: the project's `.env`).
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
+    /// Set by `-f`: the paths are one project (not a flag of its own).
+    #[arg(skip)]
+    pub one_project: bool,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Merge these files into one project, as `docker compose -f A -f B` does: rules see the
+    /// services as Compose does, and a missing key is added once, in the file that defines the
+    /// service. Repeatable.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct FixArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Merge these files into one project, as `docker compose -f A -f B` does: rules see the
+    /// services as Compose does, and a missing key is added once, in the file that defines the
+    /// service. Repeatable.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
     /// Apply the changes in place instead of printing a diff.
     #[arg(long)]
     pub write: bool,

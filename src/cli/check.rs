@@ -75,6 +75,13 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
         eprintln!("error: {error}");
     }
     let group_projects = common.paths.iter().all(|p| p.is_dir()) && stdin.is_none();
+    let one_project = common.one_project;
+    // `-f A -f B` merges in the order given, not in discovery's sorted order.
+    let files = if one_project && errors.is_empty() {
+        common.paths.clone()
+    } else {
+        files
+    };
     let options = RunOptions {
         validate,
         lint,
@@ -87,6 +94,7 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
         },
         config,
         group_projects,
+        one_project,
     };
     if files.is_empty() && errors.is_empty() && !common.quiet {
         eprintln!(
@@ -119,6 +127,16 @@ pub fn run_pipeline(prepared: &Prepared, quiet: bool) -> Vec<FileReport> {
         bar.finish_and_clear();
     }
     reports
+}
+
+/// `-f A -f B`: the files named are one project, merged in that order.
+pub fn with_project(common: &CommonArgs, files: &[PathBuf]) -> CommonArgs {
+    let mut common = common.clone();
+    if !files.is_empty() {
+        common.paths = files.to_vec();
+        common.one_project = true;
+    }
+    common
 }
 
 /// Unknown rule ids in `--select`/`--ignore` or in the config are errors (a typo must not
@@ -234,7 +252,7 @@ pub fn run_validate(args: &ValidateArgs) -> u8 {
                 source: prepared.sources.get(&finding.file),
                 findings: Vec::new(),
                 error: None,
-                validation_errors: 0,
+                ..FileReport::default()
             });
         }
         if let Some(report) = reports.iter_mut().find(|r| r.path == finding.file) {

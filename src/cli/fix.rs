@@ -10,7 +10,7 @@ use crate::report::{self, Entry};
 use crate::write::{PlannedWrite, Transaction};
 
 pub fn run(args: &FixArgs) -> u8 {
-    let common = &args.common;
+    let common = &super::check::with_project(&args.common, &args.files);
     // Validation first: a file Compose rejects is reported and left untouched.
     let prepared = match prepare(common, true, true) {
         Ok(p) => p,

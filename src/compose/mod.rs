@@ -6,6 +6,7 @@
 //! the right line. Refuses: nothing silently — what cannot be resolved is a [`Problem`].
 
 mod env;
+mod facts;
 mod files;
 mod interpolate;
 mod load;
@@ -16,6 +17,7 @@ pub mod template;
 mod tree;
 
 pub use env::{Variables, process_variables};
+pub use facts::{ProjectFacts, ServiceFacts};
 pub use files::Files;
 pub use problem::Problem;
 pub use project::{LoadOptions, Project, load_project, normalize};

@@ -45,6 +45,13 @@ fn crosses_merge(service: &Service<'_>, keys: &[String]) -> bool {
     false
 }
 
+/// A nested key is added where its top-level key already is; a new top-level key goes where
+/// the project lacks it (see [`Context::adds_here`]).
+fn adds_here(ctx: &Context<'_>, service: &Service<'_>, keys: &[String]) -> bool {
+    keys.first()
+        .is_some_and(|top| service.get(top).is_some() || ctx.adds_here(service, top))
+}
+
 fn lookup<'a>(service: &Service<'a>, keys: &[String]) -> Option<crate::document::NodeRef<'a>> {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
     service.get_path(&keys)
@@ -54,7 +61,7 @@ fn ensure(ctx: &Context<'_>, rule: &GenericRule, service: &Service<'_>) -> Optio
     let missing = rule
         .values
         .iter()
-        .filter(|(keys, _)| lookup(service, keys).is_none())
+        .filter(|(keys, _)| lookup(service, keys).is_none() && adds_here(ctx, service, keys))
         .collect();
     write_values(ctx, rule, service, missing, "add", |names| {
         format!(

@@ -20,6 +20,7 @@ mod generic;
 pub mod registry;
 pub mod view;
 
+use crate::compose::ProjectFacts;
 use crate::document::Path;
 use crate::finding::Finding;
 use crate::lockfile::Lockfile;
@@ -32,12 +33,18 @@ pub use registry::{ActiveRules, REGISTRY, RuleMeta};
 pub use view::{Context, Service, merge};
 
 /// Runs the active rules on one loaded compose file.
-pub fn check(source: &Source, rules: &ActiveRules, lock: Option<&LockState>) -> Vec<Finding> {
+pub fn check(
+    source: &Source,
+    rules: &ActiveRules,
+    lock: Option<&LockState>,
+    project: Option<&ProjectFacts>,
+) -> Vec<Finding> {
     // Only mappings are compose files; anything else is for validation to report.
     if !source.document.root().is_some_and(|r| r.is_mapping()) {
         return Vec::new();
     }
     let mut ctx = Context::new(source, &rules.pins, lock);
+    ctx.project = project;
     rules.check(&mut ctx);
     ctx.earlier
 }

@@ -70,6 +70,24 @@ pub fn validate_project_with_env(
     to_findings(&project, problems)
 }
 
+/// [`validate_project`], together with what the project says about each service (for rules
+/// that must see the project as Compose does).
+pub fn validate_and_describe(
+    files: &[PathBuf],
+    sources: &SourceCache,
+    options: &ValidateOptions,
+) -> (Vec<Finding>, compose::ProjectFacts) {
+    let load_options = LoadOptions {
+        interpolate: options.interpolate,
+        env_files: options.env_files.clone(),
+        process_env: compose::process_variables(),
+    };
+    let project = compose::load_project(files, sources, &load_options);
+    let problems = project_problems(&project);
+    let facts = compose::ProjectFacts::of(&project);
+    (to_findings(&project, problems), facts)
+}
+
 /// Everything wrong with a loaded project: loading problems, each file against the schema,
 /// then the semantic checks on the merged model.
 fn project_problems(project: &Project) -> Vec<Problem> {

@@ -323,3 +323,72 @@ fn a_v1_file_converges_in_one_run() {
     );
     assert_eq!(second.code, 0, "{}\n{fixed}", second.stderr);
 }
+
+/// A service spread over a base and overrides gets a missing key once, in the base file; a key
+/// an override already sets counts as present.
+#[test]
+fn a_project_gets_each_missing_key_once_in_the_base_file() {
+    let policy = "name: t\nensure:\n  - id: ensure-logging\n    values:\n      logging: {driver: local}\n    safety: safe\n  - id: ensure-init\n    values:\n      init: true\n    safety: safe\n";
+    let dir = workspace(&[
+        (
+            "compose.yaml",
+            b"services:\n  web:\n    image: acme/web:1.0\n",
+        ),
+        (
+            "compose.override.yaml",
+            b"services:\n  web:\n    ports: [\"8080:80\"]\n",
+        ),
+        ("policy.yaml", policy.as_bytes()),
+    ]);
+    let select = [
+        "--no-config",
+        "--policy",
+        "policy.yaml",
+        "--select",
+        "ensure-logging",
+        "--select",
+        "ensure-init",
+    ];
+    let directory = run(dir.path(), &[&["fix"][..], &select].concat());
+    assert_eq!(directory.code, 0, "{}", directory.stderr);
+    assert!(
+        directory.stdout.contains("+++ compose.yaml"),
+        "{}",
+        directory.stdout
+    );
+    assert!(
+        !directory.stdout.contains("+++ compose.override.yaml"),
+        "{}",
+        directory.stdout
+    );
+    // An overlay that is not an `.override` file is merged only when named with `-f`.
+    fs::write(
+        dir.path().join("compose.prod.yaml"),
+        "services:\n  web:\n    init: false\n",
+    )
+    .unwrap();
+    let project = run(
+        dir.path(),
+        &[
+            &["fix", "-f", "compose.yaml", "-f", "compose.prod.yaml"][..],
+            &select,
+        ]
+        .concat(),
+    );
+    assert_eq!(project.code, 0, "{}", project.stderr);
+    assert!(
+        project.stdout.contains("+    logging:"),
+        "{}",
+        project.stdout
+    );
+    assert!(
+        !project.stdout.contains("+    init:"),
+        "init is set by compose.prod.yaml:\n{}",
+        project.stdout
+    );
+    assert!(
+        !project.stdout.contains("+++ compose.prod.yaml"),
+        "{}",
+        project.stdout
+    );
+}

@@ -60,7 +60,7 @@ fn report() -> FileReport {
         source: Some(source),
         findings,
         error: None,
-        validation_errors: 0,
+        ..FileReport::default()
     }
 }
 

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::LockState;
+use crate::compose::ProjectFacts;
 use crate::document::{Document, NodeRef};
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Selector;
@@ -30,6 +31,9 @@ pub struct Context<'a> {
     pub lock: Option<&'a LockState>,
     /// Findings of the rules that ran before, in order (the result once all have run).
     pub earlier: Vec<Finding>,
+    /// What the project (every file, override and `extends`) says about each service, when
+    /// the pipeline loaded it.
+    pub project: Option<&'a ProjectFacts>,
 }
 
 impl<'a> Context<'a> {
@@ -69,6 +73,7 @@ impl<'a> Context<'a> {
             pins,
             lock,
             earlier: Vec::new(),
+            project: None,
         }
     }
 
@@ -97,6 +102,19 @@ impl<'a> Context<'a> {
         self.selected(&rule.selector)
             .filter_map(|service| check_service(self, rule, service))
             .collect()
+    }
+
+    /// Whether a rule that adds `key` where it is missing should add it to `service` in this
+    /// file: the key is absent from the service as Compose sees the whole project (overrides
+    /// and `extends` included), and this file is where the service is first defined (a key is
+    /// added once per project, in the base file, not in every override).
+    pub fn adds_here(&self, service: &Service<'_>, key: &str) -> bool {
+        if service.get(key).is_some() {
+            return false;
+        }
+        self.project.is_none_or(|p| {
+            !p.is_overlay(service.name, &self.source.path) && !p.has_key(service.name, key)
+        })
     }
 
     pub fn service(&self, name: &str) -> Option<&Service<'a>> {
