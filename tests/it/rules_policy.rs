@@ -172,7 +172,7 @@ fn unknown_rules_options_and_packs_are_errors() {
 
 #[test]
 fn builtin_catalogs_and_packs_validate_against_the_schema() {
-    // Each catalog, wrapped as the option it feeds, must be a valid policy file.
+    // The image facts, wrapped as the option they feed, must be a valid policy file.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let schema: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(root.join("schemas/policy.schema.json")).unwrap())
@@ -185,8 +185,8 @@ fn builtin_catalogs_and_packs_validate_against_the_schema() {
         serde_json::json!({"rules": {rule: {option: catalog}}})
     };
     for instance in [
-        wrap("healthcheck", "catalog", "healthchecks.yaml"),
-        wrap("env-secrets", "file_env_images", "file-env-images.yaml"),
+        wrap("healthcheck", "images", "images.yaml"),
+        wrap("env-secrets", "images", "images.yaml"),
     ] {
         let errors: Vec<String> = validator
             .iter_errors(&instance)
