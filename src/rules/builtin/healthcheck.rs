@@ -283,7 +283,7 @@ fn port(
         [] => {
             if let Some(config) = sources.iter().find_map(|s| s.config.as_deref()) {
                 notes.push(format!(
-                    "probes port {default}, the image's default (a port set in {config} is not visible here)"
+                    "assumes port {default}, the image's default ({config} is not visible here)"
                 ));
             }
             Ok(default)
@@ -364,7 +364,13 @@ fn is_set(service: &Service<'_>, setting: &Setting) -> bool {
         });
     }
     if let Some(flag) = &setting.flag {
-        return command_tokens(service).iter().any(|token| {
+        let tokens = command_tokens(service);
+        // A sub-option (`--ping.entrypoint=web`) changes what the flag enables; not assumed.
+        let refined = format!("{flag}.");
+        if tokens.iter().any(|token| token.starts_with(&refined)) {
+            return false;
+        }
+        return tokens.iter().any(|token| {
             token == flag
                 || token
                     .strip_prefix(flag.as_str())
