@@ -1,6 +1,6 @@
 use serde::Deserialize;
 
-use crate::document::Value;
+use crate::document::{Edit, Value};
 use crate::finding::{Finding, Fix, Location, Safety};
 use crate::rules::image::{ImageRef, is_interpolated};
 use crate::rules::image_facts::{self, Family, Healthcheck, ImageFacts, Setting, Variant};
@@ -124,7 +124,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                 let mut finding = ctx.finding(rule.id, location, message);
                 if !service.is_alias {
                     let title = format!("add a healthcheck ({})", planned.label);
-                    let edits = vec![crate::document::Edit::Set {
+                    let edits = vec![Edit::Set {
                         path: service.at("healthcheck"),
                         value: planned.value,
                     }];
@@ -305,7 +305,7 @@ fn password_variable(service: &Service<'_>, sources: &[Setting]) -> Result<Optio
     // `${VAR}` / `$VAR`: Compose substitutes it; the check can read it only from the
     // container's environment.
     if let Some(name) = variable_name(text.strip_prefix('$').unwrap_or("")) {
-        return if env_text(service, &name).is_some() || env_declares(service, &name) {
+        return if env_declares(service, &name) {
             Ok(Some(name))
         } else {
             Err(format!(
@@ -397,7 +397,7 @@ fn env_text(service: &Service<'_>, name: &str) -> Option<String> {
     })
 }
 
-/// The variable is listed without a value (`- NAME`, `NAME:`): passed through from the shell.
+/// The service's environment lists the variable (with a value or passed through, `- NAME`).
 fn env_declares(service: &Service<'_>, name: &str) -> bool {
     let Some(env) = service.get("environment") else {
         return false;
@@ -405,7 +405,9 @@ fn env_declares(service: &Service<'_>, name: &str) -> bool {
     if env.is_mapping() {
         return merge::get(env, name).is_some();
     }
-    merge::strings(Some(env)).contains(&name)
+    merge::strings(Some(env))
+        .iter()
+        .any(|item| item.split('=').next() == Some(name))
 }
 
 /// The values a flag takes in the command: `F v`, `F=v`, `-pV` for short flags, and for a
