@@ -2,8 +2,9 @@
 //! of active rules with their options.
 //!
 //! # How a policy set is built
-//! 1. `policies/defaults.yaml` gives every rule its default options (and, through the catalog
-//!    files next to it, the data a user may extend: healthchecks, `_FILE` images, …).
+//! 1. `policies/defaults.yaml` gives every rule its default options (and, through the data
+//!    file next to it, what a user may extend: the image facts of `policies/images.yaml`,
+//!    the `images` option of `healthcheck` and `env-secrets`).
 //! 2. Each pack named by `--policy` (or `policies:` in `shipshape.yaml`, or `recommended`) is
 //!    applied in order, its `extends:` first. A pack's `rules:` entry enables a rule (`true`
 //!    or a mapping of options, deep-merged over what came before) or disables it (`false`).
@@ -41,18 +42,14 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
 
 const DEFAULTS: &str = include_str!("../../policies/defaults.yaml");
 
-/// Catalog files merged into the default options of one rule: (rule, option, text).
-const CATALOGS: &[(&str, &str, &str)] = &[
-    (
-        "healthcheck",
-        "catalog",
-        include_str!("../../policies/healthchecks.yaml"),
-    ),
-    (
-        "env-secrets",
-        "file_env_images",
-        include_str!("../../policies/file-env-images.yaml"),
-    ),
+/// The image facts (`policies/images.yaml`): the single source of image knowledge.
+const IMAGE_FACTS: &str = include_str!("../../policies/images.yaml");
+
+/// Data files merged into the default options of a rule: (rule, option, file, text). A
+/// user's policy extends or overrides their entries through the same option.
+const CATALOGS: &[(&str, &str, &str, &str)] = &[
+    ("healthcheck", "images", "policies/images.yaml", IMAGE_FACTS),
+    ("env-secrets", "images", "policies/images.yaml", IMAGE_FACTS),
 ];
 
 /// What the policies say about one rule id.
@@ -162,8 +159,8 @@ impl Builder {
                 );
             }
         }
-        for (rule, option, text) in CATALOGS {
-            let catalog = parse_yaml(text, &format!("policies/{option}.yaml"))?;
+        for (rule, option, file, text) in CATALOGS {
+            let catalog = parse_yaml(text, file)?;
             let state = builder.rules.entry(rule.to_string()).or_default();
             state.options.insert(Y::String(option.to_string()), catalog);
         }

@@ -1,6 +1,8 @@
 //! The rules, at a glance:
 //! - [`registry`]: the list of built-in rules, and a policy's data turned into configured
 //!   rules with typed options;
+//! - `image_facts`: what the images' own sources say (tools, ports, `_FILE` variables,
+//!   healthchecks per version and variant), read from `policies/images.yaml`;
 //! - [`view`]: what rules see of a file, Compose's view of each service (through merge keys
 //!   and aliases) and where a value may be written;
 //! - `builtin/`: one file per built-in rule, its doc comment being its documentation
@@ -17,6 +19,7 @@
 mod builtin;
 mod doc;
 mod generic;
+mod image_facts;
 pub mod registry;
 pub mod view;
 

@@ -172,7 +172,7 @@ fn unknown_rules_options_and_packs_are_errors() {
 
 #[test]
 fn builtin_catalogs_and_packs_validate_against_the_schema() {
-    // Each catalog, wrapped as the option it feeds, must be a valid policy file.
+    // The image facts, wrapped as the option they feed, must be a valid policy file.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let schema: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(root.join("schemas/policy.schema.json")).unwrap())
@@ -185,8 +185,8 @@ fn builtin_catalogs_and_packs_validate_against_the_schema() {
         serde_json::json!({"rules": {rule: {option: catalog}}})
     };
     for instance in [
-        wrap("healthcheck", "catalog", "healthchecks.yaml"),
-        wrap("env-secrets", "file_env_images", "file-env-images.yaml"),
+        wrap("healthcheck", "images", "images.yaml"),
+        wrap("env-secrets", "images", "images.yaml"),
     ] {
         let errors: Vec<String> = validator
             .iter_errors(&instance)
@@ -201,4 +201,77 @@ fn builtin_catalogs_and_packs_validate_against_the_schema() {
         .unwrap();
         assert!(validator.is_valid(&value), "{pack}");
     }
+}
+
+#[test]
+fn a_policy_extends_and_overrides_the_image_facts() {
+    // A new image with its own healthcheck and `_FILE` variable, and one built-in fact
+    // corrected (postgres's default port); the rest of the built-in entry still applies.
+    let policy = r#"extends: recommended
+rules:
+  healthcheck:
+    images:
+      acme-api:
+        images: [ghcr.io/acme/api]
+        variants:
+          - {versions: ">=2, <3", variant: debian, tools: [curl], port: 8000}
+        healthcheck:
+          test: [CMD, curl, -fsS, "http://127.0.0.1:{port}/healthz"]
+          requires_tools: [curl]
+      postgres:
+        healthcheck: {start_period: 90s}
+  env-secrets:
+    images:
+      acme-api: {images: [ghcr.io/acme/api], file_env: [DB_PASSWORD]}
+"#;
+    let compose = "services:\n  api:\n    image: ghcr.io/acme/api:2.1\n    environment:\n      DB_PASSWORD: s3cret-value\n  db:\n    image: postgres:16\n";
+    let dir = workspace(&[("policy.yaml", policy), ("compose.yaml", compose)]);
+    let r = run(
+        dir.path(),
+        &[
+            "fix",
+            "--no-config",
+            "--policy",
+            "policy.yaml",
+            "--unsafe-fixes",
+            "--select",
+            "healthcheck,env-secrets",
+            "compose.yaml",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("http://127.0.0.1:8000/healthz"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("+      DB_PASSWORD_FILE: /run/secrets/"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("pg_isready -q -h 127.0.0.1"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("start_period: 90s"), "{}", r.stdout);
+}
+
+#[test]
+fn a_mistyped_image_fact_is_an_error_naming_it() {
+    let policy = "rules:\n  healthcheck:\n    images:\n      acme: {images: [acme/app], variants: [{versions: \">=1\", variant: x, tool: [sh]}]}\n";
+    let dir = workspace(&[("policy.yaml", policy), ("compose.yaml", COMPOSE)]);
+    let r = run(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--policy",
+            "policy.yaml",
+            "compose.yaml",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("tool"), "{}", r.stderr);
 }

@@ -111,6 +111,71 @@ fn healthcheck_reports_unknown_images_in_production() {
     ));
 }
 
+/// The diff `fix --unsafe-fixes` would apply, then every finding (those without fix say why).
+fn fix_and_findings(fixture: &str, args: &[&str]) -> String {
+    let with_unsafe: Vec<&str> = args.iter().copied().chain(["--unsafe-fixes"]).collect();
+    format!(
+        "{}\n==== check ====\n{}",
+        fix(fixture, &with_unsafe),
+        check(fixture, args)
+    )
+}
+
+#[test]
+fn healthcheck_mongo_versions() {
+    // 4.4 has only the legacy `mongo` shell, 5.0+ `mongosh`; 3.6 is older than the facts.
+    let out = fix_and_findings("healthcheck/mongo", &["--select", "healthcheck"]);
+    let legacy = out.split("  current:").next().unwrap();
+    assert!(!legacy.contains("mongosh"), "{out}");
+    assert!(out.contains("`mongo:3.6` is older than"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn healthcheck_ports_and_auth() {
+    let out = fix_and_findings("healthcheck/ports-and-auth", &["--select", "healthcheck"]);
+    assert!(
+        out.contains("127.0.0.1:8080/"),
+        "nginx-unprivileged listens on 8080: {out}"
+    );
+    let findings = out.split("==== check ====").nth(1).unwrap();
+    assert!(findings.contains("literal password"), "{out}");
+    assert!(
+        !findings.contains("hunter2"),
+        "a password in a message: {out}"
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn healthcheck_keycloak() {
+    insta::assert_snapshot!(fix_and_findings(
+        "healthcheck/keycloak",
+        &["--select", "healthcheck"],
+    ));
+}
+
+#[test]
+fn healthcheck_refuses_floating_and_uncovered_tags() {
+    insta::assert_snapshot!(fix_and_findings(
+        "healthcheck/floating",
+        &["--select", "healthcheck"],
+    ));
+}
+
+#[test]
+fn depends_on_healthy_waits_only_for_planned_healthchecks() {
+    let out = fix(
+        "depends-on-healthy/unplanned",
+        &["--select", "depends-on-healthy", "--unsafe-fixes"],
+    );
+    assert!(
+        out.contains("old-db:\n+        condition: service_started"),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}
+
 #[test]
 fn depends_on_healthy() {
     insta::assert_snapshot!(fix(
@@ -152,6 +217,28 @@ fn env_secrets() {
     for secret in ["hunter2", "tok-123456", "wp-pass"] {
         assert!(!out.contains(secret), "{secret} printed: {out}");
     }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn env_secrets_follow_the_image_facts() {
+    let out = fix(
+        "env-secrets/images",
+        &["--select", "env-secrets", "--unsafe-fixes"],
+    );
+    for secret in ["maria-pass", "graf-pass", "redis-pass", "pg-pass"] {
+        assert!(!out.contains(secret), "{secret} printed: {out}");
+    }
+    assert!(
+        out.contains(" MARIADB_RANDOM_ROOT_PASSWORD: \"true\""),
+        "{out}"
+    );
+    assert!(!out.contains("MARIADB_RANDOM_ROOT_PASSWORD_FILE"), "{out}");
+    assert!(
+        out.contains("+      GF_SECURITY_ADMIN_PASSWORD__FILE:"),
+        "{out}"
+    );
+    assert!(!out.contains("REDIS_PASSWORD_FILE"), "{out}");
     insta::assert_snapshot!(out);
 }
 

@@ -40,8 +40,14 @@ declare_rule! {
     ///
     /// ## Fix safety
     /// Unsafe: startup now waits for the dependency to be healthy, and fails if it never is.
-    /// When the dependency's healthcheck comes from the catalog, the fix adds it too, so the
-    /// two land together.
+    /// When the dependency's healthcheck is one the `healthcheck` rule is adding, the fix adds
+    /// it too, so the two land together.
+    ///
+    /// What it refuses: a dependency only counts as healthy when it has an active healthcheck
+    /// or the `healthcheck` rule plans one (a fix, in this run). A finding of that rule
+    /// without fix (`mongo:3.6`, a floating tag, a check needing a tool the image lacks)
+    /// plans nothing, so the dependant keeps `service_started` rather than waiting forever
+    /// on a check that will never exist.
     ///
     /// ## Options
     /// - `include_planned` (`true`): count healthchecks the `healthcheck` rule would add.

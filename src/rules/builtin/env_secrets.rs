@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -6,7 +5,7 @@ use serde::Deserialize;
 use crate::document::{Edit, NodeRef, Path, Value};
 use crate::finding::{FileChange, Finding, Fix, Location};
 use crate::image_ref::ImageRef;
-use crate::policy::selector::glob;
+use crate::rules::image_facts::{self, Family, ImageFacts};
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
 
@@ -18,7 +17,7 @@ struct Options {
     url_credentials: bool,
     secrets_dir: String,
     strategy: Strategy,
-    file_env_images: BTreeMap<String, FileEnvImage>,
+    images: ImageFacts,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -28,13 +27,6 @@ enum Strategy {
     Report,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileEnvImage {
-    images: Vec<String>,
-    keys: Vec<String>,
-}
-
 declare_rule! {
     /// ## What it does
     /// Finds literal secrets in `environment:` (map and list forms): values of keys that match
@@ -42,12 +34,24 @@ declare_rule! {
     /// `ACCESS_KEY`, …) and URLs with credentials (`scheme://user:pass@host`). Values that use
     /// `${…}` are left alone. The fix moves each value out of the file:
     ///
-    /// - for images that read `<KEY>_FILE` (`policies/file-env-images.yaml`: postgres, mysql,
-    ///   mariadb, mongo, wordpress, nextcloud, …) the value goes to `secrets/<name>.txt`
-    ///   (mode 0600), a top-level `secrets:` entry points at it, the service lists the secret
-    ///   and the variable becomes `<KEY>_FILE: /run/secrets/<name>`;
-    /// - for other images the variable moves to a git-ignored env file
+    /// - when the image's entrypoint reads exactly this variable from a file (the image
+    ///   facts' `file_env`, `policies/images.yaml`: postgres, mysql, mariadb, mongo,
+    ///   wordpress, nextcloud, bitnami/redis, elasticsearch, grafana, …) the value goes to
+    ///   `secrets/<name>.txt` (mode 0600), a top-level `secrets:` entry points at it, the
+    ///   service lists the secret and the variable becomes `<KEY>_FILE: /run/secrets/<name>`
+    ///   (grafana reads `<KEY>__FILE`, with two underscores, and gets that);
+    /// - for every other secret the variable moves to a git-ignored env file
     ///   (`secrets/<service>.env`, mode 0600) that the service reads with `env_file:`.
+    ///
+    /// What it knows and refuses about images: the image is matched on its repository
+    /// (registry host, `docker.io/`, `library/` stripped); a variable becomes `_FILE` only
+    /// when the facts list that exact name for the image (never a pattern: `MARIADB_*` would
+    /// also catch switches the entrypoint never reads from a file), and for the tag's
+    /// version where the facts restrict it (a floating tag then does not qualify). Variables
+    /// the facts list as switches (`MARIADB_RANDOM_ROOT_PASSWORD`, `POSTGRES_HOST_AUTH_METHOD`)
+    /// are not secrets and are never moved. A `_FILE` name the entrypoint rejects
+    /// (`RABBITMQ_DEFAULT_PASS_FILE` makes rabbitmq exit) is never written. The official redis
+    /// image reads no password variable at all, so `REDIS_PASSWORD` there goes to the env file.
     ///
     /// The secrets directory is added to the `.gitignore` next to the compose file, once.
     ///
@@ -79,7 +83,9 @@ declare_rule! {
     /// - `url_credentials` (`true`): also move URLs with a password.
     /// - `secrets_dir` (`secrets`): where the files go, relative to the compose file.
     /// - `strategy` (`env_file`): for images without `_FILE` support, `env_file` or `report`.
-    /// - `file_env_images`: entries by name (`images` globs, `keys` globs).
+    /// - `images`: the image facts, by family (defaults: `policies/images.yaml`); entries in
+    ///   your policy merge over the built-in ones key by key (lists replace). For your own
+    ///   image: `{images: [acme/app], file_env: [DB_PASSWORD], switches: [DB_SSL]}`.
     /// - `match`: which services the rule applies to.
     id: "env-secrets",
     summary: "move literal secrets out of `environment:`",
@@ -133,6 +139,11 @@ fn find_secrets<'a>(service: &Service<'a>, options: &Options) -> Vec<Secret<'a>>
     let Some(env) = service.get("environment") else {
         return Vec::new();
     };
+    // Switches (`MARIADB_RANDOM_ROOT_PASSWORD: "true"`) hold modes, not secrets.
+    let family = image_family(service, options);
+    let is_secret = |key: &str, value: &str| {
+        !family.is_some_and(|f| f.is_switch(key)) && is_secret(key, value, options)
+    };
     let base = service.at("environment");
     let mut found = Vec::new();
     if env.is_mapping() {
@@ -143,7 +154,7 @@ fn find_secrets<'a>(service: &Service<'a>, options: &Options) -> Vec<Secret<'a>>
             if value.is_mapping() || value.is_sequence() || value.alias_name().is_some() {
                 continue;
             }
-            if is_secret(key, text, options) {
+            if is_secret(key, text) {
                 found.push(Secret {
                     key: key.to_string(),
                     value: text.to_string(),
@@ -158,7 +169,7 @@ fn find_secrets<'a>(service: &Service<'a>, options: &Options) -> Vec<Secret<'a>>
             let Some((key, text)) = item.as_str().and_then(|s| s.split_once('=')) else {
                 continue;
             };
-            if is_secret(key, text, options) {
+            if is_secret(key, text) {
                 found.push(Secret {
                     key: key.to_string(),
                     value: text.to_string(),
@@ -207,14 +218,16 @@ fn has_url_credentials(value: &str) -> bool {
         .is_some_and(|(_, password)| !password.is_empty())
 }
 
-fn reads_file_variable(service: &Service<'_>, key: &str, options: &Options) -> bool {
-    let Some(image) = service.image() else {
-        return false;
-    };
-    let short = ImageRef::parse(image).short_name();
-    options.file_env_images.values().any(|entry| {
-        entry.images.iter().any(|g| glob(g, short)) && entry.keys.iter().any(|k| glob(k, key))
-    })
+fn image_family<'o>(service: &Service<'_>, options: &'o Options) -> Option<&'o Family> {
+    image_facts::family(&options.images, service.image()?).map(|(_, family)| family)
+}
+
+/// The variable the image reads the secret from as a file (`KEY_FILE`, `KEY__FILE`), if the
+/// image facts list `key` exactly for the service's image and tag.
+fn file_variable(service: &Service<'_>, key: &str, options: &Options) -> Option<String> {
+    let family = image_family(service, options)?;
+    let tag = ImageRef::parse(service.image()?).tag;
+    family.file_variable(key, tag)
 }
 
 /// Lower case, with anything but letters and digits turned into `_`.
@@ -298,8 +311,7 @@ fn plan_fix(
     // the last service, or the service's new key would land under the new top-level key.
     let mut top_level = Vec::new();
     for secret in secrets {
-        if reads_file_variable(service, &secret.key, options) {
-            let file_key = format!("{}_FILE", secret.key);
+        if let Some(file_key) = file_variable(service, &secret.key, options) {
             if env_has(service, &file_key) {
                 continue;
             }
