@@ -53,6 +53,11 @@ const CATALOGS: &[(&str, &str, &str)] = &[
         "file_env_images",
         include_str!("../../policies/file-env-images.yaml"),
     ),
+    (
+        "resource-limits",
+        "image_minimums",
+        include_str!("../../policies/memory-minimums.yaml"),
+    ),
 ];
 
 /// What the policies say about one rule id.
