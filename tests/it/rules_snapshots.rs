@@ -123,7 +123,13 @@ fn depends_on_healthy() {
 fn resource_limits() {
     insta::assert_snapshot!(fix(
         "resource-limits/basic",
-        &["--select", "resource-limits", "--policy", "production"]
+        &[
+            "--select",
+            "resource-limits",
+            "--policy",
+            "production",
+            "--unsafe-fixes"
+        ]
     ));
 }
 
@@ -230,7 +236,10 @@ fn restart_policy_judges_what_a_service_runs() {
 
 #[test]
 fn restart_policy_safe_fixes_only_for_servers() {
-    insta::assert_snapshot!(fix("restart-policy/one-shot", &["--select", "restart-policy"]));
+    insta::assert_snapshot!(fix(
+        "restart-policy/one-shot",
+        &["--select", "restart-policy"]
+    ));
 }
 
 #[test]
@@ -283,9 +292,17 @@ fn config_mounts_writable_leaves_system_paths_alone() {
             "--unsafe-fixes",
         ],
     );
-    for sensitive in ["/etc/shadow", "/etc/passwd", "docker.sock", "/proc", "/dev/null", "tls.key"] {
+    for sensitive in [
+        "/etc/shadow",
+        "/etc/passwd",
+        "docker.sock",
+        "/proc",
+        "/dev/null",
+        "tls.key",
+    ] {
         assert!(
-            !out.lines().any(|l| l.starts_with('+') && !l.starts_with("+++") && l.contains(sensitive)),
+            !out.lines()
+                .any(|l| l.starts_with('+') && !l.starts_with("+++") && l.contains(sensitive)),
             "{sensitive} touched: {out}"
         );
     }

@@ -159,8 +159,12 @@ impl Present {
         for _ in 0..MAX_EXTENDS {
             present.mem_limit |= current.get("mem_limit").is_some();
             present.cpus |= current.get("cpus").is_some();
-            present.deploy_memory |= current.get_path(&[&LIMITS[..], &["memory"]].concat()).is_some();
-            present.deploy_cpus |= current.get_path(&[&LIMITS[..], &["cpus"]].concat()).is_some();
+            present.deploy_memory |= current
+                .get_path(&[&LIMITS[..], &["memory"]].concat())
+                .is_some();
+            present.deploy_cpus |= current
+                .get_path(&[&LIMITS[..], &["cpus"]].concat())
+                .is_some();
             let Some(extends) = current.get("extends") else {
                 return present;
             };
@@ -172,7 +176,9 @@ impl Present {
             } else {
                 (merge::text(Some(extends)), None)
             };
-            present.extends.get_or_insert_with(|| base.unwrap_or("?").to_string());
+            present
+                .extends
+                .get_or_insert_with(|| base.unwrap_or("?").to_string());
             match (base.and_then(|b| ctx.service(b)), file) {
                 (Some(next), None) => current = next.clone(),
                 _ => {
@@ -282,7 +288,10 @@ fn check_service(
     }
     if !present.cpus() {
         let cpus = overrides.cpus.as_ref().unwrap_or(&options.cpus);
-        wanted.push((vec!["deploy", "resources", "limits", "cpus"], Value::from_yaml(cpus)));
+        wanted.push((
+            vec!["deploy", "resources", "limits", "cpus"],
+            Value::from_yaml(cpus),
+        ));
     }
     let reservations = overrides
         .reservations
@@ -339,10 +348,7 @@ fn check_service(
 
 /// The least memory a limit may give the service, with the reason; an error names a heap
 /// setting whose value cannot be read.
-fn memory_floor(
-    service: &Service<'_>,
-    options: &Options,
-) -> Result<Option<(u64, String)>, String> {
+fn memory_floor(service: &Service<'_>, options: &Options) -> Result<Option<(u64, String)>, String> {
     let mut floor: Option<(u64, String)> = None;
     let mut raise = |bytes: u64, why: String| {
         if floor.as_ref().is_none_or(|(b, _)| *b < bytes) {
@@ -421,8 +427,8 @@ fn largest_heap(
             }
         }
         for (shown, value) in found {
-            let bytes = parse_size(value, unit)
-                .ok_or_else(|| format!("the {} `{shown}`", setting.name))?;
+            let bytes =
+                parse_size(value, unit).ok_or_else(|| format!("the {} `{shown}`", setting.name))?;
             if largest.as_ref().is_none_or(|(b, _)| *b < bytes) {
                 largest = Some((bytes, format!("the {} `{shown}`", setting.name)));
             }

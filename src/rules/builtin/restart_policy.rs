@@ -32,7 +32,7 @@ declare_rule! {
     ///   `server_commands` (`gunicorn`, `uvicorn`, `node server.js`, `java -jar`, `nginx`,
     ///   `php-fpm`, …). So `migrate && gunicorn app` is a server and `npm ci && npm run
     ///   build` a job.
-    /// - Without a command (or with only `--flags`), the image decides: `job_images`
+    /// - Without a command (or with one that starts with a `--flag`), the image decides: `job_images`
     ///   (test runners, migration tools) or `server_images` (postgres, nginx, redis, …).
     /// - Also jobs: an explicit `restart: "no"`, a `deploy.restart_policy`, services another
     ///   service waits for with `condition: service_completed_successfully`, and service
@@ -92,8 +92,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let jobs = completion_targets(ctx);
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
-        if service.get_path(&["deploy", "restart_policy"]).is_some()
-            || jobs.contains(&service.name)
+        if service.get_path(&["deploy", "restart_policy"]).is_some() || jobs.contains(&service.name)
         {
             continue;
         }
@@ -180,8 +179,9 @@ fn classify(service: &Service<'_>, options: &Options) -> Kind {
         service.command_text("command")
     );
     let last = last_command(&command);
-    // Only `--flags` (or nothing): the image's own command runs.
-    let image_runs = last.iter().all(|w| w.starts_with('-'));
+    // Nothing, or arguments starting with a flag: the image's own server takes them (the
+    // official images' entrypoints prepend it to a command that starts with `-`).
+    let image_runs = last.first().is_none_or(|w| w.starts_with('-'));
     if !image_runs {
         let shown = last.join(" ");
         if matches_any(&options.job_commands, &last) {
@@ -203,7 +203,11 @@ fn classify(service: &Service<'_>, options: &Options) -> Kind {
     if options.job_images.iter().any(|g| image_matches(g, image)) {
         return Kind::Job;
     }
-    if options.server_images.iter().any(|g| image_matches(g, image)) {
+    if options
+        .server_images
+        .iter()
+        .any(|g| image_matches(g, image))
+    {
         return Kind::Server(format!("image `{image}` is a server"));
     }
     Kind::Unknown(format!(
@@ -261,11 +265,17 @@ mod tests {
 
     #[test]
     fn the_last_command_of_a_chain_decides() {
-        assert_eq!(words("sh -c \"./manage.py migrate && gunicorn app\""), "gunicorn app");
+        assert_eq!(
+            words("sh -c \"./manage.py migrate && gunicorn app\""),
+            "gunicorn app"
+        );
         assert_eq!(words("npm ci && npm run build && exit 0"), "exit 0");
         assert_eq!(words("gunicorn app || exit 1"), "gunicorn app");
         assert_eq!(words("bin/rails db:migrate"), "rails db:migrate");
-        assert_eq!(words("/usr/local/bin/uvicorn main:app;"), "uvicorn main:app");
+        assert_eq!(
+            words("/usr/local/bin/uvicorn main:app;"),
+            "uvicorn main:app"
+        );
         assert_eq!(words(""), "");
     }
 
@@ -274,6 +284,9 @@ mod tests {
         let w = last_command("java -Xmx1g -jar app.jar");
         assert!(matches_any(&["java -jar".into()], &w));
         assert!(!matches_any(&["-jar java".into()], &w));
-        assert!(matches_any(&["*:migrate*".into()], &last_command("rake db:migrate")));
+        assert!(matches_any(
+            &["*:migrate*".into()],
+            &last_command("rake db:migrate")
+        ));
     }
 }
