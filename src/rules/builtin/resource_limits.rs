@@ -478,7 +478,7 @@ fn size_of(value: &Y, unit: u64) -> Option<u64> {
 fn format_size(bytes: u64) -> String {
     const M: u64 = 1024 * 1024;
     const G: u64 = 1024 * M;
-    if bytes % G == 0 {
+    if bytes.is_multiple_of(G) {
         format!("{}G", bytes / G)
     } else {
         format!("{}M", bytes.div_ceil(M))
