@@ -50,6 +50,12 @@ const IMAGE_FACTS: &str = include_str!("../../policies/images.yaml");
 const CATALOGS: &[(&str, &str, &str, &str)] = &[
     ("healthcheck", "images", "policies/images.yaml", IMAGE_FACTS),
     ("env-secrets", "images", "policies/images.yaml", IMAGE_FACTS),
+    (
+        "resource-limits",
+        "image_minimums",
+        "policies/memory-minimums.yaml",
+        include_str!("../../policies/memory-minimums.yaml"),
+    ),
 ];
 
 /// What the policies say about one rule id.

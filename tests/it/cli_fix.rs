@@ -8,7 +8,7 @@ use crate::common;
 use common::{run, shipshape, workspace};
 
 /// A service that `restart-policy` fixes (safe) and nothing else touches.
-const NEEDS_RESTART: &str = "# the app\nservices:\n  app:\n    image: acme/app:1.2.3  # pinned\n";
+const NEEDS_RESTART: &str = "# the app\nservices:\n  app:\n    image: nginx:1.27.3  # pinned\n";
 
 fn restart_only(extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = ["--no-config", "--select", "restart-policy"]
@@ -37,7 +37,7 @@ fn fix_prints_a_diff_and_changes_nothing() {
     @@ -2,3 +2,4 @@
      services:
        app:
-         image: acme/app:1.2.3  # pinned
+         image: nginx:1.27.3  # pinned
     +    restart: unless-stopped
     ");
     assert!(
@@ -117,7 +117,7 @@ fn five_hundred_files_with_one_broken_are_all_fixed_but_it() {
 
 #[test]
 fn inline_suppression_on_a_service_silences_it() {
-    let text = "services:\n  app:  # shipshape: ignore[restart-policy] supervised by systemd\n    image: acme/app:1.2.3\n";
+    let text = "services:\n  app:  # shipshape: ignore[restart-policy] supervised by systemd\n    image: nginx:1.27.3\n";
     let dir = workspace(&[("compose.yaml", text.as_bytes())]);
     let r = run(
         dir.path(),

@@ -70,6 +70,8 @@ fn a_user_pack_extends_and_overrides_options_and_selects_services() {
             "never",
             "--policy",
             "policy.yaml",
+            // `acme/web` is not a server the rule recognises: its fix is unsafe.
+            "--unsafe-fixes",
             "compose.yaml",
         ],
     );
@@ -96,7 +98,8 @@ fn config_policies_resolve_against_the_config_and_rules_override_them() {
     ]);
     let r = run(
         &dir.path().join("app"),
-        &["fix", "--color", "never", "compose.yaml"],
+        // Resource limits and restart policies of unrecognised services are unsafe fixes.
+        &["fix", "--color", "never", "--unsafe-fixes", "compose.yaml"],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("restart: on-failure:5"), "{}", r.stdout);

@@ -188,7 +188,13 @@ fn depends_on_healthy() {
 fn resource_limits() {
     insta::assert_snapshot!(fix(
         "resource-limits/basic",
-        &["--select", "resource-limits", "--policy", "production"]
+        &[
+            "--select",
+            "resource-limits",
+            "--policy",
+            "production",
+            "--unsafe-fixes"
+        ]
     ));
 }
 
@@ -305,4 +311,87 @@ fn v1_layout() {
         "v1-layout/basic",
         &["--select", "v1-layout", "--policy", "legacy"]
     ));
+}
+
+#[test]
+fn restart_policy_judges_what_a_service_runs() {
+    insta::assert_snapshot!(fix(
+        "restart-policy/one-shot",
+        &["--select", "restart-policy", "--unsafe-fixes"]
+    ));
+}
+
+#[test]
+fn restart_policy_safe_fixes_only_for_servers() {
+    insta::assert_snapshot!(fix(
+        "restart-policy/one-shot",
+        &["--select", "restart-policy"]
+    ));
+}
+
+#[test]
+fn resource_limits_respect_heaps_minimums_and_existing_limits() {
+    insta::assert_snapshot!(fix(
+        "resource-limits/heaps",
+        &[
+            "--select",
+            "resource-limits",
+            "--policy",
+            "production",
+            "--unsafe-fixes"
+        ]
+    ));
+}
+
+#[test]
+fn resource_limits_findings() {
+    insta::assert_snapshot!(check(
+        "resource-limits/heaps",
+        &["--select", "resource-limits", "--policy", "production"]
+    ));
+}
+
+#[test]
+fn config_mounts_leave_system_paths_alone() {
+    insta::assert_snapshot!(fix(
+        "config-mounts/system",
+        &[
+            "--select",
+            "config-mounts",
+            "--policy",
+            "production",
+            "--unsafe-fixes"
+        ]
+    ));
+}
+
+#[test]
+fn config_mounts_writable_leaves_system_paths_alone() {
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules/config-mounts/writable-policy.yaml");
+    let out = fix(
+        "config-mounts/system",
+        &[
+            "--select",
+            "config-mounts",
+            "--policy",
+            policy.to_str().unwrap(),
+            "--unsafe-fixes",
+        ],
+    );
+    for sensitive in [
+        "/etc/shadow",
+        "/etc/passwd",
+        "docker.sock",
+        "/proc",
+        "/dev/null",
+        "tls.key",
+    ] {
+        assert!(
+            !out.lines()
+                .any(|l| l.starts_with('+') && !l.starts_with("+++") && l.contains(sensitive)),
+            "{sensitive} touched: {out}"
+        );
+    }
+    insta::assert_snapshot!(out);
 }

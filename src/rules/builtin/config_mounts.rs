@@ -2,6 +2,7 @@ use serde::Deserialize;
 
 use crate::document::{Edit, NodeRef, Path, Value};
 use crate::finding::{Finding, Fix, Location};
+use crate::policy::selector::glob;
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
 
@@ -9,6 +10,8 @@ use crate::rules::{Context, Service, declare_rule, merge};
 #[serde(deny_unknown_fields)]
 struct Options {
     mode: Mode,
+    system_paths: Vec<String>,
+    sensitive_targets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -21,11 +24,20 @@ enum Mode {
 
 declare_rule! {
     /// ## What it does
-    /// Finds read-only bind mounts of a single file (`./nginx.conf:/etc/nginx/nginx.conf:ro`,
-    /// or the long syntax with `read_only: true`). In mode `configs` the mount becomes a
-    /// top-level `configs:` entry (`file:`) and a service `configs:` entry with the same
-    /// `target`; in mode `writable` the `:ro` is dropped; in mode `report` nothing changes.
-    /// Directories and sources that do not exist stay bind mounts, with a finding.
+    /// Finds read-only bind mounts of a single file of the project
+    /// (`./nginx.conf:/etc/nginx/nginx.conf:ro`, or the long syntax with `read_only: true`).
+    /// In mode `configs` the mount becomes a top-level `configs:` entry (`file:`) and a
+    /// service `configs:` entry with the same `target`; in mode `writable` the `:ro` is
+    /// dropped; in mode `report` nothing changes. Directories and sources that do not exist
+    /// stay bind mounts, with a finding.
+    ///
+    /// What it refuses, in every mode and without a finding: mounts of the host's own files
+    /// (`system_paths`: `/etc/passwd`, `/etc/shadow`, `/etc/localtime`, `/proc`, `/sys`,
+    /// `/dev`, sockets such as `/var/run/docker.sock`, …), since they are not the project's
+    /// configuration and must stay exactly as mounted; and mounts onto a sensitive path of
+    /// the container (`sensitive_targets`: account databases, TLS keys, `/proc`, …), so
+    /// `writable` mode can never make one of them writable. Paths are compared after
+    /// removing `.`, `..` and repeated `/`.
     ///
     /// ## Why
     /// A configuration file is not data: `configs:` says so, works the same under Swarm and
@@ -36,6 +48,7 @@ declare_rule! {
     /// web:
     ///   volumes:
     ///     - ./nginx.conf:/etc/nginx/nginx.conf:ro    # removed
+    ///     - /etc/localtime:/etc/localtime:ro         # left alone: a host file
     ///   configs:                                      # added
     ///     - source: nginx_conf
     ///       target: /etc/nginx/nginx.conf
@@ -52,6 +65,8 @@ declare_rule! {
     ///
     /// ## Options
     /// - `mode` (`configs`): `configs`, `writable` or `report`.
+    /// - `system_paths`: globs of host paths never touched (`**` crosses `/`).
+    /// - `sensitive_targets`: globs of container paths never touched.
     /// - `match`: which services the rule applies to.
     id: "config-mounts",
     summary: "turn read-only single-file bind mounts into configs",
@@ -83,6 +98,9 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             let Some(mount) = read_only_bind(index, item) else {
                 continue;
             };
+            if protected(&mount, options) {
+                continue;
+            }
             let source_path = ctx.dir.join(&mount.source);
             let location = Location::Node(service.at("volumes").index(index));
             if !source_path.is_file() {
@@ -127,6 +145,34 @@ fn top_level_configs(ctx: &Context<'_>) -> Vec<(String, Option<String>)> {
             )
         })
         .collect()
+}
+
+/// A host file the project does not own, or a sensitive path in the container.
+fn protected(mount: &Mount<'_>, options: &Options) -> bool {
+    let source = normalize(&mount.source);
+    let target = normalize(&mount.target);
+    (source.starts_with('/') && options.system_paths.iter().any(|g| glob(g, &source)))
+        || options.sensitive_targets.iter().any(|g| glob(g, &target))
+}
+
+/// `path` without `.` and empty components, `..` applied (lexically; nothing is read).
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
 }
 
 fn is_path(source: &str) -> bool {
@@ -340,6 +386,13 @@ fn configs_fix(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_compared_normalized() {
+        assert_eq!(normalize("/etc//./ssl/../shadow"), "/etc/shadow");
+        assert_eq!(normalize("./conf/nginx.conf"), "conf/nginx.conf");
+        assert_eq!(normalize("/../etc/passwd"), "/etc/passwd");
+    }
 
     #[test]
     fn names_come_from_the_file() {
