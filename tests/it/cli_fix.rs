@@ -392,3 +392,45 @@ fn a_project_gets_each_missing_key_once_in_the_base_file() {
         project.stdout
     );
 }
+
+/// `restart:` for a service spread over three files lands once, in the base file.
+#[test]
+fn restart_is_added_once_per_project() {
+    let dir = workspace(&[
+        (
+            "compose.yaml",
+            b"services:\n  web:\n    image: nginx:1.27.3\n",
+        ),
+        (
+            "compose.override.yaml",
+            b"services:\n  web:\n    ports: [\"8080:80\"]\n",
+        ),
+        (
+            "compose.prod.yaml",
+            b"services:\n  web:\n    environment: {A: b}\n",
+        ),
+    ]);
+    let r = run(
+        dir.path(),
+        &[
+            "fix",
+            "--no-config",
+            "--select",
+            "restart-policy",
+            "-f",
+            "compose.yaml",
+            "-f",
+            "compose.override.yaml",
+            "-f",
+            "compose.prod.yaml",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout.matches("+    restart: unless-stopped").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("+++ compose.yaml"), "{}", r.stdout);
+}

@@ -95,7 +95,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let options = &rule.options;
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
-        if service.get("healthcheck").is_some() || service.has_build() {
+        if !ctx.adds_here(service, "healthcheck") || service.has_build() {
             continue;
         }
         let Some(image) = service.image().filter(|i| !is_interpolated(i)) else {

@@ -206,6 +206,13 @@ fn check_service(
     service: &Service<'_>,
 ) -> Option<Finding> {
     let options = &rule.options;
+    // Limits another file of the project sets (an override, `extends`) count as present.
+    if ["deploy", "mem_limit", "cpus"]
+        .iter()
+        .any(|key| ctx.elsewhere(service, key))
+    {
+        return None;
+    }
     let present = Present::read(ctx, service);
     if present.memory() && present.cpus() {
         return None;

@@ -92,7 +92,10 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let jobs = completion_targets(ctx);
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
-        if service.get_path(&["deploy", "restart_policy"]).is_some() || jobs.contains(&service.name)
+        if service.get_path(&["deploy", "restart_policy"]).is_some()
+            || jobs.contains(&service.name)
+            || ctx.elsewhere(service, "restart")
+            || ctx.elsewhere(service, "deploy")
         {
             continue;
         }

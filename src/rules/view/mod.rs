@@ -109,11 +109,15 @@ impl<'a> Context<'a> {
     /// and `extends` included), and this file is where the service is first defined (a key is
     /// added once per project, in the base file, not in every override).
     pub fn adds_here(&self, service: &Service<'_>, key: &str) -> bool {
-        if service.get(key).is_some() {
-            return false;
-        }
-        self.project.is_none_or(|p| {
-            !p.is_overlay(service.name, &self.source.path) && !p.has_key(service.name, key)
+        service.get(key).is_none() && !self.elsewhere(service, key)
+    }
+
+    /// Whether another file of the project owns `key` of `service`: this file only overlays
+    /// the service, or the merged project sets the key although this file does not.
+    pub fn elsewhere(&self, service: &Service<'_>, key: &str) -> bool {
+        self.project.is_some_and(|p| {
+            p.is_overlay(service.name, &self.source.path)
+                || (service.get(key).is_none() && p.has_key(service.name, key))
         })
     }
 
