@@ -206,10 +206,10 @@ fn check_service(
     service: &Service<'_>,
 ) -> Option<Finding> {
     let options = &rule.options;
-    // Limits another file of the project sets (an override, `extends`) count as present.
-    if ["deploy", "mem_limit", "cpus"]
-        .iter()
-        .any(|key| ctx.elsewhere(service, key))
+    // Limits another file of the project sets (an override, `extends`) count as present;
+    // when only one of the two is set there, the finding below says where to add the other.
+    let elsewhere = |key: &str| ctx.elsewhere(service, key);
+    if (elsewhere("mem_limit") || elsewhere("deploy")) && (elsewhere("cpus") || elsewhere("deploy"))
     {
         return None;
     }
