@@ -35,6 +35,20 @@ pub fn run(args: &FixArgs) -> u8 {
         };
         let secrets = report::secrets_of(report);
         if prepared.stdin.as_ref() == Some(&report.path) {
+            // Standard input has no directory to put secret files in: printing the text
+            // without them would drop the secrets. Keep the input as it was.
+            if !fix.files.is_empty() {
+                eprintln!(
+                    "error: {}: the fixes would create files ({}), which standard input cannot \
+                     do; the text is printed unchanged. Run `shipshape fix --unsafe-fixes` on the \
+                     file itself.",
+                    report.path.display(),
+                    created_files(fix).join(", ")
+                );
+                print!("{}", source.document.text());
+                write_failed = true;
+                continue;
+            }
             print!("{new_text}");
             continue;
         }
@@ -163,6 +177,10 @@ fn print_summary(reports: &[FileReport], fixes: &[FixOutcome], args: &FixArgs) {
             ));
         }
         eprintln!("{line}");
+        // A dry run says which files the fixes would create (secret files, `.gitignore`).
+        if !args.write && !fix.files.is_empty() {
+            eprintln!("  would also write: {}", created_files(fix).join(", "));
+        }
     }
     let changed = fixes.iter().filter(|f| f.new_text.is_some()).count();
     let total: usize = fixes.iter().map(|f| f.applied.len()).sum();
@@ -172,6 +190,23 @@ fn print_summary(reports: &[FileReport], fixes: &[FixOutcome], args: &FixArgs) {
         count(total, "issue"),
         count(changed, "file")
     );
+}
+
+/// The files a fix would create or extend, as shown to the user (never their contents).
+fn created_files(fix: &FixOutcome) -> Vec<String> {
+    let mut shown: Vec<String> = Vec::new();
+    for change in &fix.files {
+        let text = match change {
+            crate::finding::FileChange::Create { path, .. } => path.display().to_string(),
+            crate::finding::FileChange::EnsureLine { path, .. } => {
+                format!("{} (a line)", path.display())
+            }
+        };
+        if !shown.contains(&text) {
+            shown.push(text);
+        }
+    }
+    shown
 }
 
 fn count(n: usize, what: &str) -> String {

@@ -203,3 +203,78 @@ fn an_environment_that_moves_out_entirely_is_left_empty() {
     assert!(written.contains("environment: []"), "{written}");
     assert!(!written.contains("s3cr3t"), "{written}");
 }
+
+/// Services whose names sanitize alike never share a secret or env file, and awkward values
+/// land in the env file in the syntax Compose reads back exactly.
+#[test]
+fn similar_service_names_get_their_own_files_and_values_survive() {
+    let compose = "services:\n  my-app:\n    image: acme/app:1.0\n    environment:\n      API_TOKEN: 'tok-one ''q'' \"d\" \\ x'\n  my_app:\n    image: acme/app:1.0\n    environment:\n      API_TOKEN: tok-two-pa$$word\n";
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+    let mut args = FIX.to_vec();
+    args.push("--write");
+    let r = run(dir.path(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let one = fs::read_to_string(dir.path().join("secrets/my_app.env")).unwrap();
+    let two = fs::read_to_string(dir.path().join("secrets/my_app_2.env")).unwrap();
+    assert_eq!(
+        one,
+        format!(
+            "{}\n",
+            shipshape::secrets::dotenv::encode("API_TOKEN", "tok-one 'q' \"d\" \\ x").unwrap()
+        )
+    );
+    assert_eq!(
+        two,
+        format!(
+            "{}\n",
+            shipshape::secrets::dotenv::encode("API_TOKEN", "tok-two-pa$word").unwrap()
+        )
+    );
+    let fixed = fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert!(
+        fixed.contains("./secrets/my_app.env") && fixed.contains("./secrets/my_app_2.env"),
+        "{fixed}"
+    );
+}
+
+/// Standard input cannot carry secret files: extraction is refused, the text kept, exit 2.
+#[test]
+fn stdin_never_drops_a_secret() {
+    let dir = workspace();
+    let output = common::shipshape(dir.path())
+        .args([
+            "fix",
+            "--no-config",
+            "--select",
+            "env-secrets",
+            "--unsafe-fixes",
+            "-",
+        ])
+        .write_stdin(COMPOSE)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), COMPOSE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("standard input cannot do"), "{stderr}");
+    assert!(!SECRETS.iter().any(|s| stderr.contains(s)), "{stderr}");
+}
+
+/// A dry run lists the files the unsafe fix would create, without their contents.
+#[test]
+fn dry_run_lists_the_files_it_would_create() {
+    let dir = workspace();
+    let r = run(dir.path(), FIX);
+    assert!(
+        r.stderr.contains("would also write: secrets/"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(".gitignore (a line)"), "{}", r.stderr);
+    assert!(
+        !SECRETS
+            .iter()
+            .any(|s| r.stderr.contains(s) || r.stdout.contains(s))
+    );
+}

@@ -8,13 +8,14 @@ use crate::image_ref::ImageRef;
 use crate::rules::image_facts::{self, Family, ImageFacts};
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
+use crate::secrets::detect::{SecretKind, Verdict, classify};
+use crate::secrets::dotenv;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Options {
     key_patterns: Vec<String>,
     allow_keys: Vec<String>,
-    url_credentials: bool,
     secrets_dir: String,
     strategy: Strategy,
     images: ImageFacts,
@@ -29,10 +30,14 @@ enum Strategy {
 
 declare_rule! {
     /// ## What it does
-    /// Finds literal secrets in `environment:` (map and list forms): values of keys that match
-    /// the policy's patterns (`PASSWORD`, `SECRET`, `TOKEN`, `API_KEY`, `PRIVATE_KEY`,
-    /// `ACCESS_KEY`, …) and URLs with credentials (`scheme://user:pass@host`). Values that use
-    /// `${…}` are left alone. The fix moves each value out of the file:
+    /// Finds literal secrets in `environment:` (map and list forms, entries merged in through
+    /// `<<:` included) with the secret detector (`src/secrets/detect`): keys whose words name
+    /// a secret (PASS/PWD, KEY/SALT/IV, SECRET, TOKEN, CREDENTIALS, AUTH, PRIVATE) together
+    /// with the value's shape, URLs and DSNs with a password, compound values (`user/pass`,
+    /// JAAS configs), private keys, JWTs and known token formats under any key. Switches,
+    /// durations, paths, access-key ids, marker words and `${…}` values are not secrets; a
+    /// literal default of `${VAR:-default}` is reported (without a fix: the variable is the
+    /// way to set it). The fix moves each value out of the file:
     ///
     /// - when the image's entrypoint reads exactly this variable from a file (the image
     ///   facts' `file_env`, `policies/images.yaml`: postgres, mysql, mariadb, mongo,
@@ -78,9 +83,8 @@ declare_rule! {
     /// in messages or reports (`<redacted>`).
     ///
     /// ## Options
-    /// - `key_patterns`: case-insensitive substrings of secret keys.
-    /// - `allow_keys`: keys that match a pattern but hold no secret.
-    /// - `url_credentials` (`true`): also move URLs with a password.
+    /// - `key_patterns` (`[]`): extra case-insensitive substrings of keys that hold secrets.
+    /// - `allow_keys`: keys that never hold a secret, whatever the detector says.
     /// - `secrets_dir` (`secrets`): where the files go, relative to the compose file.
     /// - `strategy` (`env_file`): for images without `_FILE` support, `env_file` or `report`.
     /// - `images`: the image facts, by family (defaults: `policies/images.yaml`); entries in
@@ -97,7 +101,11 @@ declare_rule! {
 /// A literal secret found in a service's environment.
 struct Secret<'a> {
     key: String,
-    value: String,
+    /// As written in the file.
+    written: String,
+    /// What Compose resolves it to; `None` when it cannot move (an interpolation default, or
+    /// an entry merged in from an anchor that other services share).
+    value: Option<String>,
     /// The map entry (`environment.KEY`) or list item (`environment[i]`).
     path: Path,
     node: NodeRef<'a>,
@@ -141,81 +149,106 @@ fn find_secrets<'a>(service: &Service<'a>, options: &Options) -> Vec<Secret<'a>>
     };
     // Switches (`MARIADB_RANDOM_ROOT_PASSWORD: "true"`) hold modes, not secrets.
     let family = image_family(service, options);
-    let is_secret = |key: &str, value: &str| {
-        !family.is_some_and(|f| f.is_switch(key)) && is_secret(key, value, options)
+    let judge = |key: &str, value: &str| match family.is_some_and(|f| f.is_switch(key)) {
+        true => Literal::NotSecret,
+        false => judge(key, value, options),
     };
     let base = service.at("environment");
     let mut found = Vec::new();
     if env.is_mapping() {
-        for (key_node, value) in env.entries() {
-            let (Some(key), Some(text)) = (key_node.as_str(), merge::text(Some(value))) else {
+        // Entries merged in through `<<:` count; only the service's own can be moved.
+        for (key, node) in merge::entries(env) {
+            let Some(text) = merge::text(Some(node)) else {
                 continue;
             };
-            if value.is_mapping() || value.is_sequence() || value.alias_name().is_some() {
+            if node.is_mapping() || node.is_sequence() {
                 continue;
             }
-            if is_secret(key, text) {
-                found.push(Secret {
-                    key: key.to_string(),
-                    value: text.to_string(),
-                    path: base.clone().key(key),
-                    node: value,
-                    list_form: false,
-                });
-            }
+            let own = env
+                .entries()
+                .any(|(k, v)| k.as_str() == Some(key.as_str()) && v.alias_name().is_none());
+            let value = match judge(&key, text) {
+                Literal::NotSecret => continue,
+                Literal::Movable(resolved) if own => Some(resolved),
+                _ => None,
+            };
+            found.push(Secret {
+                path: base.clone().key(key.as_str()),
+                written: text.to_string(),
+                value,
+                node,
+                list_form: false,
+                key,
+            });
         }
     } else if env.is_sequence() {
         for (i, item) in env.items().enumerate() {
             let Some((key, text)) = item.as_str().and_then(|s| s.split_once('=')) else {
                 continue;
             };
-            if is_secret(key, text) {
-                found.push(Secret {
-                    key: key.to_string(),
-                    value: text.to_string(),
-                    path: base.clone().index(i),
-                    node: item,
-                    list_form: true,
-                });
-            }
+            let value = match judge(key, text) {
+                Literal::NotSecret => continue,
+                Literal::Movable(resolved) => Some(resolved),
+                Literal::ReportOnly => None,
+            };
+            found.push(Secret {
+                key: key.to_string(),
+                written: text.to_string(),
+                value,
+                path: base.clone().index(i),
+                node: item,
+                list_form: true,
+            });
         }
     }
     found
 }
 
-fn is_secret(key: &str, value: &str, options: &Options) -> bool {
-    // `${VAR}` is resolved elsewhere; `$$` would need unescaping. Neither is a literal here.
-    if value.trim().is_empty() || value.contains('$') {
-        return false;
-    }
-    let upper = key.to_ascii_uppercase();
-    if upper.ends_with("_FILE")
-        || options
-            .allow_keys
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case(key))
-    {
-        return false;
-    }
-    options
-        .key_patterns
-        .iter()
-        .any(|p| upper.contains(&p.to_ascii_uppercase()))
-        || (options.url_credentials && has_url_credentials(value))
+/// What a literal `environment:` value is, as the detector and the policy see it.
+enum Literal {
+    /// A secret that can move out of the file: the value as Compose resolves it (`$$` → `$`).
+    Movable(String),
+    /// A secret that cannot move (the literal default of an interpolation).
+    ReportOnly,
+    NotSecret,
 }
 
-/// `scheme://user:password@host…` with a non-empty password.
-fn has_url_credentials(value: &str) -> bool {
-    let Some((_, rest)) = value.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let Some((userinfo, _)) = authority.rsplit_once('@') else {
-        return false;
-    };
-    userinfo
-        .split_once(':')
-        .is_some_and(|(_, password)| !password.is_empty())
+fn judge(key: &str, value: &str, options: &Options) -> Literal {
+    if options
+        .allow_keys
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(key))
+    {
+        return Literal::NotSecret;
+    }
+    let upper = key.to_ascii_uppercase();
+    let named_by_policy = !upper.ends_with("_FILE")
+        && !value.trim().is_empty()
+        && options
+            .key_patterns
+            .iter()
+            .any(|p| upper.contains(&p.to_ascii_uppercase()));
+    let verdict = classify(key, value);
+    if !verdict.is_secret() && !named_by_policy {
+        return Literal::NotSecret;
+    }
+    let default_only = matches!(
+        verdict,
+        Verdict::Secret {
+            kind: SecretKind::InterpolationDefault,
+            ..
+        }
+    );
+    match resolved(value) {
+        Some(value) if !default_only => Literal::Movable(value),
+        _ => Literal::ReportOnly,
+    }
+}
+
+/// The value Compose resolves a literal to (`$$` is a `$`); `None` when it interpolates.
+fn resolved(value: &str) -> Option<String> {
+    let without_escapes = value.replace("$$", "");
+    (!without_escapes.contains('$')).then(|| value.replace("$$", "$"))
 }
 
 fn image_family<'o>(service: &Service<'_>, options: &'o Options) -> Option<&'o Family> {
@@ -257,8 +290,29 @@ fn free_name(wanted: &str, dir: &str, taken: &mut Vec<(String, Option<String>)>)
         n += 1;
         candidate = format!("{wanted}_{n}");
     }
-    taken.push((candidate.clone(), Some(secret_file(dir, &candidate))));
+    // Taken for this run: another service whose name sanitizes alike (`my-app`, `my_app`)
+    // gets the next name, never the same file.
+    taken.push((candidate.clone(), None));
     candidate
+}
+
+/// `<dir>/<service>.env`, unique in this run (services whose names sanitize alike differ).
+fn free_env_file(service: &str, dir: &str, taken: &mut Vec<(String, Option<String>)>) -> String {
+    let mut n = 1;
+    loop {
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!("_{n}")
+        };
+        let file = format!("{dir}/{service}{suffix}.env");
+        let key = format!("env-file:{file}");
+        if !taken.iter().any(|(name, _)| *name == key) {
+            taken.push((key, None));
+            return file;
+        }
+        n += 1;
+    }
 }
 
 fn service_finding(
@@ -276,7 +330,10 @@ fn service_finding(
         keys.join(", ")
     );
     let mut finding = ctx.finding(rule.id, Location::Node(secrets[0].path.clone()), message);
-    finding.redact = secrets.iter().map(|s| s.value.clone()).collect();
+    finding.redact = secrets
+        .iter()
+        .flat_map(|s| std::iter::once(s.written.clone()).chain(s.value.clone()))
+        .collect();
     // Edits in a merged or aliased environment would change other services too.
     let local_env = service.local("environment").is_some()
         && !service.is_alias
@@ -310,7 +367,7 @@ fn plan_fix(
     // Top-level edits go last: an insertion at the end of the file must follow the ones into
     // the last service, or the service's new key would land under the new top-level key.
     let mut top_level = Vec::new();
-    for secret in secrets {
+    for (secret, value) in secrets.iter().filter_map(|s| Some((s, s.value.as_ref()?))) {
         if let Some(file_key) = file_variable(service, &secret.key, options) {
             if env_has(service, &file_key) {
                 continue;
@@ -339,18 +396,21 @@ fn plan_fix(
             });
             files.push(FileChange::Create {
                 path: PathBuf::from(dir).join(format!("{name}.txt")),
-                contents: secret.value.clone(),
+                contents: value.clone(),
                 mode: 0o600,
                 secret: true,
             });
             listed.push(name.clone());
             moved.push(format!("`{}` → secret `{name}`", secret.key));
         } else if options.strategy == Strategy::EnvFile {
-            // Single quotes are literal in Compose env files (no interpolation, no escapes).
-            if secret.value.contains(['\'', '\n', '\r']) || has_comment_on_line(ctx, secret.node) {
+            // Written so that Compose's dotenv parser reads back exactly the value.
+            let Ok(line) = dotenv::encode(&secret.key, value) else {
+                continue;
+            };
+            if has_comment_on_line(ctx, secret.node) {
                 continue;
             }
-            env_lines.push(format!("{}='{}'", secret.key, secret.value));
+            env_lines.push(line);
             removed_items.push(secret.path.clone());
             moved.push(format!("`{}` → env file", secret.key));
         }
@@ -381,7 +441,7 @@ fn plan_fix(
         }
     }
     if !env_lines.is_empty() {
-        let env_file = format!("{dir}/{}.env", sanitize(service.name));
+        let env_file = free_env_file(&sanitize(service.name), dir, taken);
         let reference = format!("./{env_file}");
         match service.local("env_file") {
             Some(existing) if existing.is_sequence() => edits.push(Edit::Append {
@@ -453,18 +513,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn url_credentials() {
-        assert!(has_url_credentials("postgres://app:s3cret@db:5432/app"));
-        assert!(!has_url_credentials("postgres://app@db:5432/app"));
-        assert!(!has_url_credentials("http://example.com/a@b"));
-        assert!(!has_url_credentials("redis://:@cache"));
+    fn literals_resolve_as_compose_reads_them() {
+        assert_eq!(resolved("pa$$word"), Some("pa$word".to_string()));
+        assert_eq!(resolved("${PW}"), None);
+        assert_eq!(resolved("x${PW:-y}"), None);
     }
 
     #[test]
     fn names_are_deterministic() {
         let mut taken = vec![("db_pw".to_string(), Some("./other.txt".to_string()))];
         assert_eq!(free_name("db_pw", "secrets", &mut taken), "db_pw_2");
-        assert_eq!(free_name("db_pw", "secrets", &mut taken), "db_pw_2");
+        // A second secret wanting the same name in the same run gets its own.
+        assert_eq!(free_name("db_pw", "secrets", &mut taken), "db_pw_3");
+        // One the file already declares with that very file is reused.
+        let mut declared = vec![("x".to_string(), Some("./secrets/x.txt".to_string()))];
+        assert_eq!(free_name("x", "secrets", &mut declared), "x");
         assert_eq!(secret_name("my-app", "API.KEY"), "my_app_api_key");
     }
 }
