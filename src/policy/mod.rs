@@ -35,6 +35,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         "recommended",
         include_str!("../../policies/recommended.yaml"),
     ),
+    ("security", include_str!("../../policies/security.yaml")),
     ("production", include_str!("../../policies/production.yaml")),
     ("legacy", include_str!("../../policies/legacy.yaml")),
 ];
