@@ -2,7 +2,7 @@ use serde::Deserialize;
 
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::registry::Configured;
-use crate::rules::view::mounts::{self, Mount};
+use crate::rules::view::mounts::{self, Mount, MountKind};
 use crate::rules::{Context, declare_rule};
 
 #[derive(Debug, Deserialize)]
@@ -48,7 +48,14 @@ declare_rule! {
 }
 
 /// Socket file names of container engines.
-const SOCKETS: &[&str] = &["docker.sock", "podman.sock", "containerd.sock", "crio.sock"];
+const SOCKETS: &[&str] = &[
+    "docker.sock",
+    "podman.sock",
+    "containerd.sock",
+    "crio.sock",
+    // Docker Desktop's named pipe on Windows (`type: npipe`).
+    "docker_engine",
+];
 /// Directories that contain the engine sockets.
 const SOCKET_DIRS: &[&str] = &[
     "/run",
@@ -86,8 +93,12 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
 }
 
 fn exposes_socket(mount: &Mount<'_>) -> Option<&'static str> {
-    let path = mount.host_path.as_deref()?;
-    let file = path.rsplit('/').next().unwrap_or(path);
+    // A source set by a variable (`${XDG_RUNTIME_DIR}/docker.sock`) still names the file.
+    let path = match mount.kind {
+        MountKind::Unknown => mount.source,
+        _ => mount.host_path.as_deref()?,
+    };
+    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
     if SOCKETS.contains(&file) {
         Some("the container engine's API socket")
     } else if SOCKET_DIRS.contains(&path) {

@@ -77,12 +77,13 @@ fn check_service(
         path: logging.clone().key("options").key(key),
         value: Value::str(value.as_str()),
     });
-    let (message, edits): (String, Vec<Edit>) = match driver {
+    let (message, title, edits): (String, &str, Vec<Edit>) = match driver {
         "none" => (
             format!(
                 "service `{}` discards its logs (`driver: none`); incidents cannot be investigated",
                 service.name
             ),
+            "log to json-file",
             std::iter::once(Edit::Replace {
                 path: logging.clone().key("driver"),
                 value: Value::str("json-file"),
@@ -95,6 +96,7 @@ fn check_service(
                 "service `{}` logs to json-file without `max-size`; the log grows until the disk is full",
                 service.name
             ),
+            "rotate the json-file log",
             rotation.collect(),
         ),
         _ => return None,
@@ -104,6 +106,9 @@ fn check_service(
     if local_driver.is_none() {
         return Some(finding);
     }
-    let title = format!("log to json-file with max-size {}", options.max_size);
+    let title = format!(
+        "{title} (max-size {}, max-file {})",
+        options.max_size, options.max_file
+    );
     Some(finding.with_fix(Fix::safe(title, edits)))
 }

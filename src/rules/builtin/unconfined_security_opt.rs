@@ -68,7 +68,10 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
         let local = !service.inherited("security_opt");
-        for (node, name, value) in service.security_opts() {
+        let options = service.security_opts();
+        // Removing the only entry removes the key rather than leave `security_opt: []`.
+        let only_entry = options.len() == 1;
+        for (node, name, value) in options {
             let Some((_, _, lost)) = UNCONFINED
                 .iter()
                 .find(|(o, v, _)| *o == name && value.eq_ignore_ascii_case(v))
@@ -86,7 +89,13 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             if local {
                 let fix = Fix::safe(
                     format!("remove `{written}`"),
-                    vec![Edit::Remove { path: node.path() }],
+                    vec![Edit::Remove {
+                        path: if only_entry {
+                            service.at("security_opt")
+                        } else {
+                            node.path()
+                        },
+                    }],
                 );
                 finding = finding.with_fix(fix);
             }
