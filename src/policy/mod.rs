@@ -365,7 +365,11 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             // `security` stands alone (it is combined with others); the rest build on
             // `recommended`.
-            let probe = if *name == "security" { "privileged" } else { "restart-policy" };
+            let probe = if *name == "security" {
+                "privileged"
+            } else {
+                "restart-policy"
+            };
             assert!(set.is_enabled(probe), "{name}");
         }
     }

@@ -262,3 +262,37 @@ security_snapshots! {
     security_healthcheck_disabled => "healthcheck-disabled",
     security_container_name => "container-name",
 }
+
+/// SARIF rule descriptors of security rules carry `security-severity` (GitHub code scanning
+/// ranks alerts by it); other rules do not.
+#[test]
+fn sarif_descriptors_carry_security_severity() {
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/privileged/basic");
+    let output = Command::new(env!("CARGO_BIN_EXE_shipshape"))
+        .current_dir(&source)
+        .args([
+            "check",
+            "--format",
+            "sarif",
+            "--no-config",
+            "--policy",
+            "production",
+        ])
+        .args(["--select", "privileged,restart-policy", "compose.yaml"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let score = |id: &str| {
+        rules
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id}: {rules:?}"))["properties"]["security-severity"]
+            .clone()
+    };
+    assert_eq!(score("privileged"), "9.0");
+    assert!(score("restart-policy").is_null());
+}
