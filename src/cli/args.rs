@@ -63,7 +63,7 @@ pub enum ColorChoice {
 pub struct CommonArgs {
     /// Files or directories to process (`-` reads standard input). Default: `.`
     pub paths: Vec<PathBuf>,
-    /// A built-in policy pack (`recommended`, `production`, `legacy`) or a policy file. Repeatable.
+    /// A built-in policy pack (`recommended`, `security`, `production`, `legacy`) or a policy file. Repeatable.
     #[arg(long = "policy", value_name = "NAME|FILE")]
     pub policies: Vec<String>,
     /// Only run these rules. Repeatable.

@@ -36,6 +36,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         "recommended",
         include_str!("../../policies/recommended.yaml"),
     ),
+    ("security", include_str!("../../policies/security.yaml")),
     ("production", include_str!("../../policies/production.yaml")),
     ("legacy", include_str!("../../policies/legacy.yaml")),
 ];
@@ -365,7 +366,14 @@ mod tests {
         for (name, _) in BUILTIN_PACKS {
             let set = PolicySet::load(&[name.to_string()], &Config::default())
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert!(set.is_enabled("restart-policy"), "{name}");
+            // `security` stands alone (it is combined with others); the rest build on
+            // `recommended`.
+            let probe = if *name == "security" {
+                "privileged"
+            } else {
+                "restart-policy"
+            };
+            assert!(set.is_enabled(probe), "{name}");
         }
     }
 

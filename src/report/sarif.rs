@@ -115,11 +115,17 @@ impl FixBudget {
 }
 
 fn rule_descriptor(id: &str) -> Value {
-    let summary = crate::rules::registry::find(id)
+    let meta = crate::rules::registry::find(id);
+    let summary = meta
         .map(|r| r.summary)
         .or_else(|| crate::schema::checks::find(id).map(|c| c.summary))
         .unwrap_or("a rule declared in the policy");
-    json!({"id": id, "shortDescription": {"text": summary}, "help": {"text": format!("shipshape rule {id}")}})
+    let mut descriptor = json!({"id": id, "shortDescription": {"text": summary}, "help": {"text": format!("shipshape rule {id}")}});
+    // GitHub code scanning ranks security alerts by this score (critical from 9.0).
+    if let Some(score) = meta.and_then(|r| r.security_severity) {
+        descriptor["properties"] = json!({"security-severity": score, "tags": ["security"]});
+    }
+    descriptor
 }
 
 fn location(uri: &str, line: usize, col: usize) -> Value {

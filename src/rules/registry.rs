@@ -12,8 +12,12 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use yaml_serde::{Mapping, Value as Y};
 
 use super::builtin::{
-    config_mounts, depends_on_healthy, env_secrets, healthcheck, legacy_links, obsolete_version,
-    pin_image_tags, resource_limits, restart_policy, v1_layout,
+    build_arg_secrets, cap_drop_all, cgroup_parent, config_mounts, container_name,
+    dangerous_capabilities, depends_on_healthy, docker_socket, env_secrets, healthcheck,
+    healthcheck_disabled, host_devices, host_namespaces, legacy_links, logging_rotation,
+    mount_propagation, no_new_privileges, non_root_user, obsolete_version, pin_image_tags,
+    ports_all_interfaces, privileged, read_only_root, resource_limits, restart_policy,
+    sensitive_host_mounts, tmpfs_noexec, unconfined_security_opt, v1_layout,
 };
 use super::{Context, generic};
 use crate::finding::Finding;
@@ -25,6 +29,9 @@ pub struct RuleMeta {
     pub id: &'static str,
     pub summary: &'static str,
     pub fixable: bool,
+    /// SARIF `security-severity` (a CVSS-like score, `"0.1"`–`"10.0"`) of a security rule;
+    /// GitHub code scanning ranks alerts by it.
+    pub security_severity: Option<&'static str>,
     /// The rule's documentation (its doc comment): `shipshape rule <id>` prints it.
     pub doc: &'static str,
     /// Parses the rule's merged options into its own type and binds them to its check.
@@ -45,6 +52,26 @@ pub static REGISTRY: &[RuleMeta] = &[
     env_secrets::META,
     restart_policy::META,
     legacy_links::META,
+    // The security pack, highest security severity first.
+    privileged::META,
+    docker_socket::META,
+    host_namespaces::META,
+    dangerous_capabilities::META,
+    unconfined_security_opt::META,
+    sensitive_host_mounts::META,
+    build_arg_secrets::META,
+    no_new_privileges::META,
+    cap_drop_all::META,
+    non_root_user::META,
+    host_devices::META,
+    cgroup_parent::META,
+    mount_propagation::META,
+    ports_all_interfaces::META,
+    read_only_root::META,
+    tmpfs_noexec::META,
+    logging_rotation::META,
+    healthcheck_disabled::META,
+    container_name::META,
 ];
 
 pub fn find(id: &str) -> Option<&'static RuleMeta> {
@@ -216,11 +243,14 @@ pub(crate) fn option_names<O: DeserializeOwned>() -> &'static [&'static str] {
 /// Declares a rule's [`RuleMeta`] as `pub(crate) const META`, with the doc comment above it
 /// as the rule's documentation, so the text `shipshape rule <id>` prints has a single source.
 macro_rules! declare_rule {
+    (@security_severity) => { None };
+    (@security_severity $severity:literal) => { Some($severity) };
     (
         $(#[doc = $doc:literal])*
         id: $id:literal,
         summary: $summary:literal,
         fixable: $fixable:literal,
+        $(security_severity: $severity:literal,)?
         options: $options:ty,
         check: $check:path $(,)?
     ) => {
@@ -229,6 +259,7 @@ macro_rules! declare_rule {
             id: $id,
             summary: $summary,
             fixable: $fixable,
+            security_severity: $crate::rules::declare_rule!(@security_severity $($severity)?),
             doc: {
                 const RAW: &str = concat!($($doc, "\n"),*);
                 const DEDENTED: ([u8; RAW.len()], usize) = $crate::rules::dedent::<{ RAW.len() }>(RAW);

@@ -395,3 +395,80 @@ fn config_mounts_writable_leaves_system_paths_alone() {
     }
     insta::assert_snapshot!(out);
 }
+
+/// A security-pack rule alone on its fixture: the findings (messages, severities, lines),
+/// then the diff of `fix --unsafe-fixes` (empty for rules without fixes).
+fn security_rule(rule: &str) -> String {
+    let fixture = format!("{rule}/basic");
+    let select = ["--policy", "security", "--select", rule];
+    let fixed = fix(&fixture, &[&select[..], &["--unsafe-fixes"]].concat());
+    format!(
+        "{}\n==== fix --unsafe-fixes ====\n{fixed}",
+        check(&fixture, &select)
+    )
+}
+
+macro_rules! security_snapshots {
+    ($($name:ident => $rule:literal,)*) => {$(
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(security_rule($rule));
+        }
+    )*};
+}
+
+security_snapshots! {
+    security_privileged => "privileged",
+    security_docker_socket => "docker-socket",
+    security_host_namespaces => "host-namespaces",
+    security_dangerous_capabilities => "dangerous-capabilities",
+    security_unconfined_security_opt => "unconfined-security-opt",
+    security_sensitive_host_mounts => "sensitive-host-mounts",
+    security_build_arg_secrets => "build-arg-secrets",
+    security_no_new_privileges => "no-new-privileges",
+    security_cap_drop_all => "cap-drop-all",
+    security_non_root_user => "non-root-user",
+    security_host_devices => "host-devices",
+    security_cgroup_parent => "cgroup-parent",
+    security_mount_propagation => "mount-propagation",
+    security_ports_all_interfaces => "ports-all-interfaces",
+    security_read_only_root => "read-only-root",
+    security_tmpfs_noexec => "tmpfs-noexec",
+    security_logging_rotation => "logging-rotation",
+    security_healthcheck_disabled => "healthcheck-disabled",
+    security_container_name => "container-name",
+}
+
+/// SARIF rule descriptors of security rules carry `security-severity` (GitHub code scanning
+/// ranks alerts by it); other rules do not.
+#[test]
+fn sarif_descriptors_carry_security_severity() {
+    let source =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/privileged/basic");
+    let output = Command::new(env!("CARGO_BIN_EXE_shipshape"))
+        .current_dir(&source)
+        .args([
+            "check",
+            "--format",
+            "sarif",
+            "--no-config",
+            "--policy",
+            "production",
+        ])
+        .args(["--select", "privileged,restart-policy", "compose.yaml"])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let score = |id: &str| {
+        rules
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id}: {rules:?}"))["properties"]["security-severity"]
+            .clone()
+    };
+    assert_eq!(score("privileged"), "9.0");
+    assert!(score("restart-policy").is_null());
+}

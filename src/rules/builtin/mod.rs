@@ -1,12 +1,31 @@
 //! The built-in rules, one file each; `rules::registry` lists them.
 
+pub(super) mod build_arg_secrets;
+pub(super) mod cap_drop_all;
+pub(super) mod cgroup_parent;
 pub(super) mod config_mounts;
+pub(super) mod container_name;
+pub(super) mod dangerous_capabilities;
 pub(super) mod depends_on_healthy;
+pub(super) mod docker_socket;
 pub(super) mod env_secrets;
 pub(super) mod healthcheck;
+pub(super) mod healthcheck_disabled;
+pub(super) mod host_devices;
+pub(super) mod host_namespaces;
 pub(super) mod legacy_links;
+pub(super) mod logging_rotation;
+pub(super) mod mount_propagation;
+pub(super) mod no_new_privileges;
+pub(super) mod non_root_user;
 pub(super) mod obsolete_version;
 pub(crate) mod pin_image_tags;
+pub(super) mod ports_all_interfaces;
+pub(super) mod privileged;
+pub(super) mod read_only_root;
 pub(super) mod resource_limits;
 pub(super) mod restart_policy;
+pub(super) mod sensitive_host_mounts;
+pub(super) mod tmpfs_noexec;
+pub(super) mod unconfined_security_opt;
 pub(super) mod v1_layout;

@@ -3,6 +3,7 @@
 //! the rules that ran before it (so a rule can build on a fix another rule plans).
 
 pub mod merge;
+pub mod mounts;
 mod service;
 
 use std::collections::BTreeMap;

@@ -53,6 +53,20 @@ impl<'a> Service<'a> {
         self.path.clone().key(key)
     }
 
+    /// `key` is set to YAML `true` (through merge keys).
+    pub fn is_true(&self, key: &str) -> bool {
+        matches!(merge::text(self.get(key)), Some("true" | "True" | "TRUE"))
+    }
+
+    /// The repository's last path segment without tag or digest (`bitnami/redis:7` → `redis`),
+    /// for matching images by what they are rather than where they come from.
+    pub fn image_base_name(&self) -> Option<&'a str> {
+        let image = self.image()?;
+        let name = image.split('@').next().unwrap_or(image);
+        let last = name.rsplit('/').next().unwrap_or(name);
+        Some(last.split(':').next().unwrap_or(last))
+    }
+
     pub fn image(&self) -> Option<&'a str> {
         merge::text(self.get("image"))
     }
@@ -77,6 +91,22 @@ impl<'a> Service<'a> {
             .map(|item| match item.split_once('=') {
                 Some((k, v)) => (k.to_string(), v.to_string()),
                 None => (item.to_string(), String::new()),
+            })
+            .collect()
+    }
+
+    /// `security_opt` entries as (node, option, value), `seccomp:x` and `seccomp=x` alike;
+    /// a bare option (`no-new-privileges`) has the value `""`. Option names are lowercased.
+    pub fn security_opts(&self) -> Vec<(NodeRef<'a>, String, &'a str)> {
+        let Some(opts) = self.get("security_opt").filter(|o| o.is_sequence()) else {
+            return Vec::new();
+        };
+        opts.items()
+            .map(merge::resolve)
+            .filter_map(|item| {
+                let text = item.as_str()?.trim();
+                let (name, value) = text.split_once([':', '=']).unwrap_or((text, ""));
+                Some((item, name.trim().to_ascii_lowercase(), value.trim()))
             })
             .collect()
     }
