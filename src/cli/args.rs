@@ -48,6 +48,10 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// Reviewdog Diagnostic Format, with fixes as suggestions.
+    Rdjson,
+    /// GitLab Code Quality report.
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

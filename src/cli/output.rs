@@ -31,6 +31,8 @@ pub fn print(entries: &[Entry<'_>], common: &CommonArgs) {
         Format::Json => report::json::render(entries, &style),
         Format::Sarif => report::sarif::render(entries, &style),
         Format::Github => report::github::render(entries, &style),
+        Format::Rdjson => report::rdjson::render(entries, &style),
+        Format::Gitlab => report::gitlab::render(entries, &style),
     };
     print!("{text}");
 }

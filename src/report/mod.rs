@@ -1,8 +1,11 @@
 //! Reports: one module per output format. Locations arrive resolved to line:col.
 
 pub mod diff;
+pub mod fix_hunks;
 pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod rdjson;
 pub mod sarif;
 pub mod text;
 
