@@ -103,12 +103,33 @@ pub struct CommonArgs {
     /// Read variables for interpolation from this file (default: the project's `.env`).
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_files: Vec<PathBuf>,
+    /// Write the report to FILE instead of standard output (never colored).
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+}
+
+/// The lowest severity that fails `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FailOn {
+    Error,
+    #[default]
+    Warning,
+    Info,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Exit 0 even when there are findings (2 still means shipshape could not do its job).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// The lowest severity that makes `check` exit 1.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Print how many findings each rule has instead of the findings (text or json).
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Debug, Clone, Args)]

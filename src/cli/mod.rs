@@ -33,7 +33,7 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match &cli.command {
-        Command::Check(args) => check::run(&args.common, true, true),
+        Command::Check(args) => check::run_check(args),
         Command::Validate(args) => check::run_validate(args),
         Command::Fix(args) => fix::run(args),
         Command::Rules(args) => rules::list(args),

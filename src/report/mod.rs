@@ -7,6 +7,7 @@ pub mod gitlab;
 pub mod json;
 pub mod rdjson;
 pub mod sarif;
+pub mod statistics;
 pub mod text;
 
 use crate::outcome::{FileReport, FixOutcome};

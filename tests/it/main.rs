@@ -7,6 +7,7 @@ mod common;
 mod document_support;
 
 mod cli;
+mod cli_config;
 mod cli_fix;
 mod document_corpus_edits;
 mod document_edits;
