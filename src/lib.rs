@@ -6,6 +6,7 @@
 //! Beside it, [`pin`] resolves images through [`registry`] into the [`lockfile`] that the
 //! `pin-image-tags` rule reads; [`image_ref`] is the one reading of image references.
 
+pub mod baseline;
 pub mod cli;
 pub mod compose;
 pub mod config;

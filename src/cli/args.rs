@@ -39,6 +39,18 @@ pub enum Command {
     },
     /// Resolve image references against their registries and write `shipshape.lock`.
     Pin(PinArgs),
+    /// Write a `shipshape.yaml` baseline that suppresses today's findings one by one.
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of shipshape or of one command on standard output.
+    Man {
+        /// A command (`check`, `fix`, ...): its own page, `shipshape-<command>(1)`.
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -161,6 +173,24 @@ pub struct RulesArgs {
     /// Output format (`text` or `json`).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Files or directories whose findings to baseline. Default: `.`
+    pub paths: Vec<PathBuf>,
+    /// A built-in policy pack or a policy file to baseline against (kept in the config). Repeatable.
+    #[arg(long = "policy", value_name = "NAME|FILE")]
+    pub policies: Vec<String>,
+    /// The config file to write.
+    #[arg(long, value_name = "FILE", default_value = "shipshape.yaml")]
+    pub config: PathBuf,
+    /// Overwrite an existing config file.
+    #[arg(long)]
+    pub force: bool,
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Args)]

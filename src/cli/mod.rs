@@ -4,6 +4,8 @@
 pub mod args;
 mod check;
 mod fix;
+mod init;
+mod man;
 mod output;
 mod pin;
 mod rules;
@@ -39,6 +41,9 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules::list(args),
         Command::Rule { id } => rules::show(id),
         Command::Pin(args) => pin::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Completions { shell } => man::completions(*shell),
+        Command::Man { command } => man::man_page(command.as_deref()),
     };
     ExitCode::from(code)
 }

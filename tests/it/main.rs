@@ -9,6 +9,7 @@ mod document_support;
 mod cli;
 mod cli_config;
 mod cli_fix;
+mod cli_init;
 mod document_corpus_edits;
 mod document_edits;
 mod document_props;
