@@ -15,6 +15,7 @@ mod document_edits;
 mod document_props;
 mod document_roundtrip;
 mod fix_oracle;
+mod hooks;
 mod pin_registry;
 mod report_formats;
 mod robustness;
