@@ -1,9 +1,20 @@
-//! `shipshape.yaml`: found by walking up from the working directory to the repository root.
+//! `shipshape.yaml`: found by walking up from a compose file's directory to the repository
+//! root (see [`crate::scope`]), checked against `schemas/shipshape-config.schema.json`.
+//!
+//! Promises: an unknown key, a mistyped value or a missing reason is an error at
+//! `file:line:col` (an unknown key names the closest allowed one); relative paths and
+//! `ignores:` globs are read relative to the config file's directory, wherever shipshape runs.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::finding::Severity;
+use crate::yaml_schema::EmbeddedSchema;
+
+static SCHEMA: EmbeddedSchema =
+    EmbeddedSchema::new(include_str!("../schemas/shipshape-config.schema.json"));
 
 pub const CONFIG_NAMES: &[&str] = &[
     "shipshape.yaml",
@@ -42,6 +53,9 @@ pub struct Config {
     /// Per-rule options, overriding the packs': `rules: {restart-policy: {policy: always}}`.
     #[serde(default)]
     pub rules: BTreeMap<String, yaml_serde::Value>,
+    /// Per-rule severity, overriding the rule's own: `severity: {healthcheck: error}`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
     /// Findings to suppress, each with a reason.
     #[serde(default)]
     pub ignores: Vec<IgnoreEntry>,
@@ -91,6 +105,12 @@ impl Config {
             path: path.into(),
             source,
         })?;
+        SCHEMA.validate(&text).map_err(|v| ConfigError::Invalid {
+            path: path.into(),
+            line: v.line,
+            col: v.col,
+            message: v.message,
+        })?;
         let mut config: Config = yaml_serde::from_str(&text).map_err(|e| {
             let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
             ConfigError::Invalid {
@@ -109,13 +129,33 @@ impl Config {
         self.path
             .as_ref()
             .and_then(|p| p.parent())
+            .filter(|p| !p.as_os_str().is_empty())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// `file` relative to the config's directory, with `/` separators (what `ignores:` globs
+    /// match). Without a config file, relative to the working directory.
+    pub fn relative_path(&self, file: &Path) -> String {
+        let resolved = |p: &Path| {
+            std::fs::canonicalize(p)
+                .or_else(|_| std::path::absolute(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        };
+        let base = match &self.path {
+            Some(_) => resolved(&self.base_dir()),
+            None => resolved(Path::new(".")),
+        };
+        let file = resolved(file);
+        file.strip_prefix(&base)
+            .unwrap_or(&file)
+            .to_string_lossy()
+            .replace('\\', "/")
     }
 }
 
 /// The nearest config file in `start` or its ancestors, stopping at the repository root.
-fn find_upward(start: &Path) -> Option<PathBuf> {
+pub fn find_upward(start: &Path) -> Option<PathBuf> {
     let start = std::fs::canonicalize(start).ok()?;
     for dir in start.ancestors() {
         for name in CONFIG_NAMES {

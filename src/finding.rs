@@ -7,11 +7,11 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::document::{Edit, EditGroup, Path};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -40,6 +40,24 @@ pub enum Location {
     Span(Range<usize>),
     /// The file as a whole.
     File,
+}
+
+impl Location {
+    /// The service a location is inside (`services.<name>...`), when it names one.
+    pub fn service(&self) -> Option<&str> {
+        let path = match self {
+            Location::Node(p) | Location::Key(p) => p,
+            _ => return None,
+        };
+        match path.segments() {
+            [
+                crate::document::Segment::Key(s),
+                crate::document::Segment::Key(name),
+                ..,
+            ] if s == "services" => Some(name),
+            _ => None,
+        }
+    }
 }
 
 /// A file a fix creates next to the compose file (secret files) or a line it adds to one

@@ -6,6 +6,7 @@
 //! Beside it, [`pin`] resolves images through [`registry`] into the [`lockfile`] that the
 //! `pin-image-tags` rule reads; [`image_ref`] is the one reading of image references.
 
+pub mod baseline;
 pub mod cli;
 pub mod compose;
 pub mod config;
@@ -22,7 +23,9 @@ pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod scope;
 pub mod secrets;
 pub mod source;
 pub mod suppress;
 pub mod write;
+pub mod yaml_schema;

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::config::Config;
 use std::collections::HashMap;
 
 use crate::compose::ProjectFacts;
@@ -14,21 +13,22 @@ use crate::document::GroupOutcome;
 use crate::finding::{Finding, Location, Safety, Severity};
 use crate::lockfile::Lockfile;
 use crate::outcome::{FileReport, FixOutcome, Position, Refusal, Refused, Reported};
-use crate::rules::{ActiveRules, LockState};
+use crate::rules::LockState;
 use crate::schema::{self, ValidateOptions};
+use crate::scope::{Scope, Scopes};
 use crate::source::{Source, SourceCache, SourceError};
-use crate::suppress;
+use crate::suppress::Suppressions;
 
 /// What a run should do.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub validate: bool,
     pub lint: bool,
-    pub rules: Arc<ActiveRules>,
+    /// The configuration and rules of each file.
+    pub scopes: Scopes,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub validate_options: ValidateOptions,
-    pub config: Config,
     /// Files named explicitly are validated alone; discovered ones by project.
     pub group_projects: bool,
     /// The files are one project (`-f A -f B`), merged in order.
@@ -172,12 +172,12 @@ fn lint_source(
     facts: Option<Arc<ProjectFacts>>,
 ) -> Pending {
     let findings = if options.lint {
-        let lock = options
-            .rules
+        let rules = &options.scopes.for_file(&source.path).rules;
+        let lock = rules
             .is_enabled("pin-image-tags")
             .then(|| locks.for_file(&source.path))
             .flatten();
-        crate::rules::check(&source, &options.rules, lock.as_deref(), facts.as_deref())
+        crate::rules::check(&source, rules, lock.as_deref(), facts.as_deref())
     } else {
         Vec::new()
     };
@@ -201,12 +201,23 @@ fn finish(report: Pending, options: &RunOptions) -> FileReport {
         validation_errors,
         project,
     } = report;
-    let markers = source.as_deref().is_some_and(suppress::has_markers);
+    let scope = options.scopes.for_file(&path);
+    let suppressions = source
+        .as_deref()
+        .map(|source| Suppressions::for_file(source, &scope.config));
+    let unknown_ids = suppressions
+        .as_ref()
+        .map(|s| s.unknown_ids(&scope.known_rule_ids()))
+        .unwrap_or_default();
     let mut findings: Vec<Reported> = findings
         .into_iter()
-        .filter(|f| selected(&f.rule, options))
+        .chain(unknown_ids)
+        .filter(|f| selected(&f.rule, scope, options))
         .map(|mut finding| {
-            let Some(source) = &source else {
+            if let Some(severity) = scope.config.severity.get(&finding.rule) {
+                finding.severity = *severity;
+            }
+            let (Some(source), Some(suppressions)) = (&source, &suppressions) else {
                 return Reported {
                     finding,
                     at: Position::START,
@@ -214,8 +225,7 @@ fn finish(report: Pending, options: &RunOptions) -> FileReport {
             };
             let at = position(&finding.location, source);
             if finding.suppressed.is_none() {
-                finding.suppressed =
-                    suppress::reason_with(&finding, at, source, &options.config, markers);
+                finding.suppressed = suppressions.reason(&finding, at);
             }
             Reported { finding, at }
         })
@@ -234,16 +244,16 @@ fn finish(report: Pending, options: &RunOptions) -> FileReport {
     }
 }
 
-fn selected(rule: &str, options: &RunOptions) -> bool {
+fn selected(rule: &str, scope: &Scope, options: &RunOptions) -> bool {
     let select = if options.select.is_empty() {
-        &options.config.select
+        &scope.config.select
     } else {
         &options.select
     };
     let matches = |list: &[String]| list.iter().any(|r| r == rule || r == "ALL");
     (select.is_empty() || matches(select))
         && !matches(&options.ignore)
-        && !matches(&options.config.ignore)
+        && !matches(&scope.config.ignore)
 }
 
 /// Where a symbolic location points, falling back to the nearest existing ancestor.

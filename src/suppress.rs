@@ -2,47 +2,76 @@
 //! and `ignores:` entries of the config file (each with a required reason).
 
 use crate::config::{Config, IgnoreEntry};
-use crate::document::{Path, Segment};
-use crate::finding::{Finding, Location};
+use crate::document::Path;
+use crate::finding::{Finding, Location, Severity};
 use crate::outcome::Position;
 use crate::source::Source;
 
 const MARKER: &str = "shipshape: ignore[";
 
-/// The reason a finding is suppressed, if it is.
-/// `finding` still has its symbolic location; `at` is where it resolved to.
-pub fn reason(finding: &Finding, at: Position, source: &Source, config: &Config) -> Option<String> {
-    reason_with(finding, at, source, config, has_markers(source))
-}
+/// The id of the finding for a suppression comment that names an unknown rule.
+pub const UNKNOWN_RULE_IN_COMMENT: &str = "unknown-suppression";
 
-/// Whether the file has any suppression comment (computed once per file by callers that
-/// judge many findings: see [`reason_with`]).
-pub fn has_markers(source: &Source) -> bool {
-    source.document.text().contains(MARKER)
-}
-
-/// [`reason`], told whether the file has suppression comments at all.
-pub fn reason_with(
-    finding: &Finding,
-    at: Position,
-    source: &Source,
-    config: &Config,
+/// What suppresses findings in one file: its comments and its config's `ignores:`.
+/// Built once per file; judging a finding is then cheap.
+pub struct Suppressions<'a> {
+    source: &'a Source,
+    config: &'a Config,
+    /// Whether the file has any suppression comment at all.
     markers: bool,
-) -> Option<String> {
-    markers
-        .then(|| inline(finding, at, source))
-        .flatten()
-        .or_else(|| configured(finding, source, config))
+    /// The file's path relative to the config file (what `ignores:` globs match).
+    relative: String,
 }
 
-fn service_of(location: &Location) -> Option<String> {
-    let path: &Path = match location {
-        Location::Node(p) | Location::Key(p) => p,
-        _ => return None,
-    };
-    match path.segments() {
-        [Segment::Key(s), Segment::Key(name), ..] if s == "services" => Some(name.clone()),
-        _ => None,
+impl<'a> Suppressions<'a> {
+    pub fn for_file(source: &'a Source, config: &'a Config) -> Suppressions<'a> {
+        Suppressions {
+            source,
+            config,
+            markers: source.document.text().contains(MARKER),
+            relative: config.relative_path(&source.path),
+        }
+    }
+
+    /// The reason a finding is suppressed, if it is. `finding` still has its symbolic
+    /// location; `at` is where it resolved to.
+    pub fn reason(&self, finding: &Finding, at: Position) -> Option<String> {
+        self.markers
+            .then(|| inline(finding, at, self.source))
+            .flatten()
+            .or_else(|| configured(finding, &self.relative, self.config))
+    }
+
+    /// A finding for each id in a suppression comment that is not one of `known` (a typo
+    /// would otherwise suppress nothing, silently), with the closest known id.
+    pub fn unknown_ids(&self, known: &[&str]) -> Vec<Finding> {
+        if !self.markers {
+            return Vec::new();
+        }
+        let mut findings = Vec::new();
+        for (range, text) in self.source.document.comments() {
+            let Some((rules, _)) = parse_comment(text) else {
+                continue;
+            };
+            for id in rules {
+                if id == "all" || known.contains(&id.as_str()) {
+                    continue;
+                }
+                let hint = crate::schema::suggest::closest(&id, known.iter().copied())
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                findings.push(Finding::new(
+                    UNKNOWN_RULE_IN_COMMENT,
+                    Severity::Warning,
+                    &self.source.path,
+                    Location::Span(range.clone()),
+                    format!(
+                        "`# shipshape: ignore[...]` names an unknown rule `{id}`{hint}: it suppresses nothing"
+                    ),
+                ));
+            }
+        }
+        findings
     }
 }
 
@@ -71,7 +100,7 @@ fn inline(finding: &Finding, at: Position, source: &Source) -> Option<String> {
     let doc = &source.document;
     let mut lines = vec![at.line];
     // A comment on a service's key line (or the line above it) covers the whole service.
-    if let Some(service) = service_of(&finding.location) {
+    if let Some(service) = finding.location.service() {
         let key_path = Path::root().key("services").key(service);
         if let Some(key) = doc.lookup(&key_path).and_then(|n| n.key_node()) {
             lines.push(key.location().0);
@@ -95,19 +124,12 @@ fn inline(finding: &Finding, at: Position, source: &Source) -> Option<String> {
     None
 }
 
-fn configured(finding: &Finding, source: &Source, config: &Config) -> Option<String> {
-    let base = config.base_dir();
-    let relative = source
-        .path
-        .strip_prefix(&base)
-        .unwrap_or(&source.path)
-        .to_string_lossy()
-        .replace('\\', "/");
-    let service = service_of(&finding.location);
+fn configured(finding: &Finding, relative: &str, config: &Config) -> Option<String> {
+    let service = finding.location.service();
     config
         .ignores
         .iter()
-        .find(|entry| matches(entry, &relative, service.as_deref(), &finding.rule))
+        .find(|entry| matches(entry, relative, service, &finding.rule))
         .map(|e| e.reason.clone())
 }
 

@@ -39,6 +39,18 @@ pub enum Command {
     },
     /// Resolve image references against their registries and write `shipshape.lock`.
     Pin(PinArgs),
+    /// Write a `shipshape.yaml` baseline that suppresses today's findings one by one.
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of shipshape or of one command on standard output.
+    Man {
+        /// A command (`check`, `fix`, ...): its own page, `shipshape-<command>(1)`.
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -48,6 +60,10 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// Reviewdog Diagnostic Format, with fixes as suggestions.
+    Rdjson,
+    /// GitLab Code Quality report.
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -102,6 +118,18 @@ pub struct CommonArgs {
     /// Set by `-f`: the paths are one project (not a flag of its own).
     #[arg(skip)]
     pub one_project: bool,
+    /// Write the report to FILE instead of standard output (never colored).
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+}
+
+/// The lowest severity that fails `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FailOn {
+    Error,
+    #[default]
+    Warning,
+    Info,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -113,6 +141,15 @@ pub struct CheckArgs {
     /// service. Repeatable.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Exit 0 even when there are findings (2 still means shipshape could not do its job).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// The lowest severity that makes `check` exit 1.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Print how many findings each rule has instead of the findings (text or json).
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -150,6 +187,24 @@ pub struct RulesArgs {
     /// Output format (`text` or `json`).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Files or directories whose findings to baseline. Default: `.`
+    pub paths: Vec<PathBuf>,
+    /// A built-in policy pack or a policy file to baseline against (kept in the config). Repeatable.
+    #[arg(long = "policy", value_name = "NAME|FILE")]
+    pub policies: Vec<String>,
+    /// The config file to write.
+    #[arg(long, value_name = "FILE", default_value = "shipshape.yaml")]
+    pub config: PathBuf,
+    /// Overwrite an existing config file.
+    #[arg(long)]
+    pub force: bool,
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -2,19 +2,16 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use super::args::{CommonArgs, ValidateArgs};
+use super::args::{CheckArgs, CommonArgs, FailOn, Format, ValidateArgs};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output};
-use crate::config::Config;
 use crate::discover;
 use crate::finding::Severity;
 use crate::outcome::{FileReport, Position, Reported};
 use crate::pipeline::{self, RunOptions};
-use crate::policy::PolicySet;
 use crate::report::Entry;
-use crate::rules::ActiveRules;
 use crate::schema::ValidateOptions;
+use crate::scope::{ScopeSettings, Scopes};
 use crate::source::SourceCache;
 
 /// What every command that reads compose files prepares first.
@@ -31,15 +28,6 @@ pub struct Prepared {
 pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepared, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
-    let config = Config::discover(common.config.as_deref(), common.no_config, &cwd)
-        .map_err(|e| e.to_string())?;
-    let policy = PolicySet::load(&common.policies, &config).map_err(|e| e.to_string())?;
-    let rules = if lint {
-        ActiveRules::configure(&policy).map_err(|e| e.to_string())?
-    } else {
-        ActiveRules::default()
-    };
-    check_rule_names(common, &config, &policy)?;
     let sources = SourceCache::new();
     let mut stdin = None;
     let mut paths = common.paths.clone();
@@ -74,6 +62,14 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
     for error in &errors {
         eprintln!("error: {error}");
     }
+    let settings = ScopeSettings {
+        explicit: common.config.as_deref(),
+        no_config: common.no_config,
+        policies: &common.policies,
+        lint,
+    };
+    let scopes = Scopes::load(&files, settings, &cwd).map_err(|e| e.to_string())?;
+    check_rule_names(common, &scopes)?;
     let group_projects = common.paths.iter().all(|p| p.is_dir()) && stdin.is_none();
     let one_project = common.one_project;
     // `-f A -f B` merges in the order given, not in discovery's sorted order.
@@ -85,14 +81,13 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
     let options = RunOptions {
         validate,
         lint,
-        rules: Arc::new(rules),
+        scopes,
         select: common.select.clone(),
         ignore: common.ignore.clone(),
         validate_options: ValidateOptions {
             interpolate: !common.no_interpolate,
             env_files: common.env_files.clone(),
         },
-        config,
         group_projects,
         one_project,
     };
@@ -139,53 +134,55 @@ pub fn with_project(common: &CommonArgs, files: &[PathBuf]) -> CommonArgs {
     common
 }
 
-/// Unknown rule ids in `--select`/`--ignore` or in the config are errors (a typo must not
+/// Unknown rule ids in `--select`/`--ignore` or in a config are errors (a typo must not
 /// turn a gate off silently), with the closest known id as a suggestion.
-fn check_rule_names(
-    common: &CommonArgs,
-    config: &Config,
-    policy: &PolicySet,
-) -> Result<(), String> {
-    let generic: Vec<&str> = policy.generic.iter().map(|g| g.id.as_str()).collect();
-    let known = |id: &str| {
-        id == "ALL"
-            || crate::rules::registry::find(id).is_some()
-            || crate::schema::checks::find(id).is_some()
-            || generic.contains(&id)
-    };
-    let origin = config
-        .path
-        .as_ref()
-        .map_or_else(|| "shipshape.yaml".to_string(), |p| p.display().to_string());
-    let named = common
+fn check_rule_names(common: &CommonArgs, scopes: &Scopes) -> Result<(), String> {
+    let all = scopes.all();
+    // A flag applies to every scope: an id any of them knows is a rule name.
+    let flag_known: Vec<&str> = all.iter().flat_map(|s| s.known_rule_ids()).collect();
+    let flags = common
         .select
         .iter()
-        .map(|id| ("--select", id))
-        .chain(common.ignore.iter().map(|id| ("--ignore", id)))
-        .chain(config.select.iter().map(|id| (origin.as_str(), id)))
-        .chain(config.ignore.iter().map(|id| (origin.as_str(), id)))
+        .map(|id| ("--select".to_string(), id, &flag_known))
         .chain(
-            config
-                .ignores
+            common
+                .ignore
                 .iter()
-                .filter_map(|e| Some((origin.as_str(), e.rule.as_ref()?))),
+                .map(|id| ("--ignore".to_string(), id, &flag_known)),
         );
-    for (place, id) in named {
-        if !known(id) {
-            let candidates = crate::rules::REGISTRY
-                .iter()
-                .map(|r| r.id)
-                .chain(crate::schema::checks::CHECKS.iter().map(|c| c.id))
-                .chain(generic.iter().copied());
-            let hint = crate::schema::suggest::closest(id, candidates)
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            return Err(format!(
-                "{place}: unknown rule `{id}`{hint}; `shipshape rules` lists them"
-            ));
+    for (place, id, known) in flags {
+        unknown_name(&place, id, known)?;
+    }
+    for scope in all {
+        let config = &scope.config;
+        let known = scope.known_rule_ids();
+        let origin = config
+            .path
+            .as_ref()
+            .map_or_else(|| "shipshape.yaml".to_string(), |p| p.display().to_string());
+        let named = config
+            .select
+            .iter()
+            .chain(&config.ignore)
+            .chain(config.severity.keys())
+            .chain(config.ignores.iter().filter_map(|e| e.rule.as_ref()));
+        for id in named {
+            unknown_name(&origin, id, &known)?;
         }
     }
     Ok(())
+}
+
+fn unknown_name(place: &str, id: &str, known: &[&str]) -> Result<(), String> {
+    if id == "ALL" || known.contains(&id) {
+        return Ok(());
+    }
+    let hint = crate::schema::suggest::closest(id, known.iter().copied())
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
+    Err(format!(
+        "{place}: unknown rule `{id}`{hint}; `shipshape rules` lists them"
+    ))
 }
 
 /// Exit code: 2 when a file could not be processed, 1 when a finding reaches `at_least`.
@@ -199,7 +196,49 @@ pub fn exit_code(reports: &[FileReport], fatal: bool, at_least: Severity) -> u8 
     }
 }
 
+/// What turns findings into an exit code, and what `check` prints besides the report.
+struct Gate {
+    /// The lowest severity that exits 1.
+    fail_on: Severity,
+    exit_zero: bool,
+    statistics: bool,
+    /// Whether to close a text report with what `fix` would do.
+    fix_hints: bool,
+}
+
+pub fn run_check(args: &CheckArgs) -> u8 {
+    if args.statistics && !matches!(args.common.format, Format::Text | Format::Json) {
+        eprintln!(
+            "error: --statistics prints text or json, not {:?}",
+            args.common.format
+        );
+        return EXIT_ERROR;
+    }
+    let gate = Gate {
+        fail_on: match args.fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        },
+        exit_zero: args.exit_zero,
+        statistics: args.statistics,
+        fix_hints: true,
+    };
+    run_gated(&with_project(&args.common, &args.files), true, true, &gate)
+}
+
+/// `validate`: fails only on what Compose rejects; warnings are reported but pass.
 pub fn run(common: &CommonArgs, validate: bool, lint: bool) -> u8 {
+    let gate = Gate {
+        fail_on: Severity::Error,
+        exit_zero: false,
+        statistics: false,
+        fix_hints: false,
+    };
+    run_gated(common, validate, lint, &gate)
+}
+
+fn run_gated(common: &CommonArgs, validate: bool, lint: bool, gate: &Gate) -> u8 {
     let prepared = match prepare(common, validate, lint) {
         Ok(p) => p,
         Err(message) => {
@@ -212,14 +251,79 @@ pub fn run(common: &CommonArgs, validate: bool, lint: bool) -> u8 {
         .iter()
         .map(|report| Entry { report, fix: None })
         .collect();
-    output::print(&entries, common);
-    // `validate` fails only on what Compose rejects; warnings are reported but pass.
-    let at_least = if lint {
-        Severity::Warning
+    let text = if gate.statistics {
+        output::print_errors(&entries);
+        match common.format {
+            Format::Json => crate::report::statistics::render_json(&entries),
+            _ if common.quiet => crate::report::statistics::render_text(&entries),
+            _ => format!(
+                "{}{}\n",
+                crate::report::statistics::render_text(&entries),
+                crate::report::text::summary(&entries)
+            ),
+        }
     } else {
-        Severity::Error
+        let closing = gate
+            .fix_hints
+            .then(|| crate::report::text::closing(&entries, &fix_command(common)));
+        output::render(&entries, common, closing)
     };
-    exit_code(&reports, prepared.fatal, at_least)
+    let written = output::emit(&text, common);
+    let code = exit_code(&reports, prepared.fatal, gate.fail_on);
+    if !written {
+        EXIT_ERROR
+    } else if gate.exit_zero && code == EXIT_FINDINGS {
+        EXIT_CLEAN
+    } else {
+        code
+    }
+}
+
+/// The command line that applies the safe fixes of this run: `shipshape fix --write` with
+/// the options that chose the files and the rules.
+fn fix_command(common: &CommonArgs) -> String {
+    let mut words: Vec<String> = vec!["shipshape".into(), "fix".into(), "--write".into()];
+    let mut option = |name: &str, value: &str| {
+        words.push(name.to_string());
+        words.push(value.to_string());
+    };
+    for policy in &common.policies {
+        option("--policy", policy);
+    }
+    if let Some(config) = &common.config {
+        option("--config", &config.display().to_string());
+    }
+    if !common.select.is_empty() {
+        option("--select", &common.select.join(","));
+    }
+    if !common.ignore.is_empty() {
+        option("--ignore", &common.ignore.join(","));
+    }
+    for env_file in &common.env_files {
+        option("--env-file", &env_file.display().to_string());
+    }
+    if common.no_config {
+        words.push("--no-config".into());
+    }
+    words.extend(common.paths.iter().map(|p| p.display().to_string()));
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `word` as a POSIX shell reads it back.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:=@,+-".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 pub fn run_validate(args: &ValidateArgs) -> u8 {
@@ -266,6 +370,8 @@ pub fn run_validate(args: &ValidateArgs) -> u8 {
         .iter()
         .map(|report| Entry { report, fix: None })
         .collect();
-    output::print(&entries, &common);
+    if !output::print(&entries, &common, None) {
+        return EXIT_ERROR;
+    }
     exit_code(&reports, prepared.fatal, Severity::Error)
 }

@@ -137,7 +137,7 @@ fn print_summary(reports: &[FileReport], fixes: &[FixOutcome], args: &FixArgs) {
                 fix: Some(fix),
             })
             .collect();
-        output::print(&entries, common);
+        output::print(&entries, common, None);
         return;
     }
     for report in reports.iter() {

@@ -4,6 +4,8 @@
 pub mod args;
 mod check;
 mod fix;
+mod init;
+mod man;
 mod output;
 mod pin;
 mod rules;
@@ -33,14 +35,15 @@ pub fn main() -> ExitCode {
         }
     };
     let code = match &cli.command {
-        Command::Check(args) => {
-            check::run(&check::with_project(&args.common, &args.files), true, true)
-        }
+        Command::Check(args) => check::run_check(args),
         Command::Validate(args) => check::run_validate(args),
         Command::Fix(args) => fix::run(args),
         Command::Rules(args) => rules::list(args),
         Command::Rule { id } => rules::show(id),
         Command::Pin(args) => pin::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Completions { shell } => man::completions(*shell),
+        Command::Man { command } => man::man_page(command.as_deref()),
     };
     ExitCode::from(code)
 }

@@ -1,36 +1,69 @@
-//! Printing reports in the chosen format.
+//! Printing reports in the chosen format, to standard output or `--output-file`.
 
 use super::args::{CommonArgs, Format};
 use crate::report::{self, Entry, Style};
 
 pub fn style(common: &CommonArgs) -> Style {
     Style {
-        color: super::use_color(common),
+        // A file is never colored.
+        color: common.output_file.is_none() && super::use_color(common),
         show_secrets: common.show_secrets,
         quiet: common.quiet,
     }
 }
 
-/// Renders findings (and fix summaries) in the chosen format to stdout.
-pub fn print(entries: &[Entry<'_>], common: &CommonArgs) {
+/// Renders findings (and fix summaries) in the chosen format and prints them; `closing` is
+/// appended to a text report (after the summary line).
+pub fn print(entries: &[Entry<'_>], common: &CommonArgs, closing: Option<String>) -> bool {
+    let text = render(entries, common, closing);
+    emit(&text, common)
+}
+
+/// The report in the chosen format; load errors of a text report go to stderr.
+pub fn render(entries: &[Entry<'_>], common: &CommonArgs, closing: Option<String>) -> String {
     let style = style(common);
-    let text = match common.format {
+    match common.format {
         Format::Text => {
-            for entry in entries {
-                if let Some(error) = &entry.report.error {
-                    eprintln!("error: {error}");
-                }
-            }
+            print_errors(entries);
             let mut text = report::text::render(entries, &style);
             if !style.quiet {
                 text.push_str(&report::text::summary(entries));
                 text.push('\n');
+                text.push_str(&closing.unwrap_or_default());
             }
             text
         }
         Format::Json => report::json::render(entries, &style),
         Format::Sarif => report::sarif::render(entries, &style),
         Format::Github => report::github::render(entries, &style),
-    };
-    print!("{text}");
+        Format::Rdjson => report::rdjson::render(entries, &style),
+        Format::Gitlab => report::gitlab::render(entries, &style),
+    }
+}
+
+/// Load errors, for the text formats that do not carry them.
+pub fn print_errors(entries: &[Entry<'_>]) {
+    for entry in entries {
+        if let Some(error) = &entry.report.error {
+            eprintln!("error: {error}");
+        }
+    }
+}
+
+/// Writes `text` to `--output-file` or standard output; false (after saying why) when the
+/// file cannot be written.
+pub fn emit(text: &str, common: &CommonArgs) -> bool {
+    match &common.output_file {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("error: {}: cannot write the report: {e}", path.display());
+                false
+            }
+        },
+        None => {
+            print!("{text}");
+            true
+        }
+    }
 }

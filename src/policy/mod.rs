@@ -183,8 +183,11 @@ impl Builder {
             spec.contains(['/', '\\']) || spec.ends_with(".yaml") || spec.ends_with(".yml");
         if !looks_like_path {
             let names: Vec<&str> = BUILTIN_PACKS.iter().map(|(n, _)| *n).collect();
+            let hint = crate::schema::suggest::closest(spec, names.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
             return Err(PolicyError::Invalid(format!(
-                "unknown policy `{spec}`: not a built-in pack ({}) and not a file path",
+                "unknown policy `{spec}`{hint}: not a built-in pack ({}) and not a file path",
                 names.join(", ")
             )));
         }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::client::{Client, Endpoint};
-use super::error::RegistryError;
+use super::error::{RegistryError, Unreachable};
 
 /// Every manifest type we accept; indexes first so multi-platform images give the index.
 pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
@@ -131,7 +131,7 @@ impl Client {
 /// A failure below HTTP: the registry could not be asked at all.
 #[derive(Debug)]
 struct TransportError {
-    timed_out: bool,
+    cause: Unreachable,
     /// Worth another attempt: timeouts and dropped connections, not bad URLs or TLS.
     transient: bool,
     message: String,
@@ -141,6 +141,24 @@ impl From<ureq::Error> for TransportError {
     fn from(e: ureq::Error) -> Self {
         let timed_out = matches!(e, ureq::Error::Timeout(_))
             || matches!(&e, ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut);
+        let cause = match &e {
+            _ if timed_out => Unreachable::Timeout,
+            ureq::Error::HostNotFound => Unreachable::Dns,
+            ureq::Error::Tls(_) | ureq::Error::Rustls(_) | ureq::Error::Pem(_) => Unreachable::Tls,
+            ureq::Error::TlsRequired => Unreachable::Tls,
+            ureq::Error::ConnectionFailed => Unreachable::Connection,
+            ureq::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionRefused
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                Unreachable::Connection
+            }
+            _ => Unreachable::Other,
+        };
         let transient = timed_out
             || matches!(
                 e,
@@ -150,7 +168,7 @@ impl From<ureq::Error> for TransportError {
                     | ureq::Error::BodyStalled
             );
         TransportError {
-            timed_out,
+            cause,
             transient,
             message: e.to_string(),
         }
@@ -166,7 +184,7 @@ impl TransportError {
         RegistryError::Unreachable {
             registry: endpoint.registry.clone(),
             url: url.to_string(),
-            timed_out: self.timed_out,
+            cause: self.cause,
             message: self.message,
         }
     }

@@ -1,9 +1,13 @@
 //! Reports: one module per output format. Locations arrive resolved to line:col.
 
 pub mod diff;
+pub mod fix_hunks;
 pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod rdjson;
 pub mod sarif;
+pub mod statistics;
 pub mod text;
 
 use crate::outcome::{FileReport, FixOutcome};

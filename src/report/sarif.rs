@@ -1,8 +1,8 @@
 //! SARIF 2.1.0, with each fix as `artifactChanges` (accepted by GitHub code scanning).
 
 use serde_json::{Value, json};
-use similar::{DiffOp, TextDiff};
 
+use super::fix_hunks::{FixBudget, hunks};
 use super::{Entry, Style, redact, secrets_of};
 use crate::finding::{Finding, Severity};
 use crate::outcome::Reported;
@@ -42,10 +42,7 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
                 fixes,
             );
             if omitted {
-                value["properties"] = json!({"fixOmitted": format!(
-                    "more than {} fixes in this file: run `shipshape fix` to see this one",
-                    budget.granted
-                )});
+                value["properties"] = json!({"fixOmitted": budget.omitted_note()});
             }
             results.push(value);
         }
@@ -82,36 +79,6 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// How many fixes of one file are described as `artifactChanges`.
-const MAX_FIXES_PER_FILE: usize = 50;
-/// How many bytes of file text may be re-verified for them, in all.
-const MAX_FIX_BYTES_PER_FILE: usize = 1024 * 1024;
-
-struct FixBudget {
-    left: usize,
-    granted: usize,
-}
-
-impl FixBudget {
-    fn for_file(source: Option<&Source>) -> FixBudget {
-        let size = source.map_or(1, |s| s.document.text().len().max(1));
-        FixBudget {
-            // At least one, however large the file.
-            left: (MAX_FIX_BYTES_PER_FILE / size).clamp(1, MAX_FIXES_PER_FILE),
-            granted: 0,
-        }
-    }
-
-    fn take(&mut self) -> bool {
-        if self.left == 0 {
-            return false;
-        }
-        self.left -= 1;
-        self.granted += 1;
-        true
-    }
 }
 
 fn rule_descriptor(id: &str) -> Value {
@@ -154,38 +121,21 @@ fn result(finding: &Reported, uri: &str, message: &str, fixes: Vec<Value>) -> Va
     value
 }
 
-/// The fix applied alone, as line-aligned replacements of the original text.
+/// The fix applied alone, as replacements of the original text's characters.
 fn artifact_changes(finding: &Finding, source: &Source, uri: &str) -> Vec<Value> {
     let Some(fix) = &finding.fix else {
         return Vec::new();
     };
-    let Ok(new_text) = source.document.apply(&[fix.edit_group()]).all_or_error() else {
+    let hunks = hunks(fix, source);
+    if hunks.is_empty() {
         return Vec::new();
-    };
-    let old_text = source.document.text();
-    let diff = TextDiff::from_lines(old_text, &new_text);
-    // The diff's own lines: its ranges index them (it also splits at a lone `\r`).
-    let old_lines: Vec<&str> = diff.iter_old_slices().collect();
-    let new_lines: Vec<&str> = diff.iter_new_slices().collect();
-    // Character offset of each old line's start (and of the end), computed once.
-    let mut offsets = Vec::with_capacity(old_lines.len() + 1);
-    offsets.push(0);
-    for line in &old_lines {
-        offsets.push(offsets[offsets.len() - 1] + line.chars().count());
     }
-    let replacements: Vec<Value> = diff
-        .ops()
+    let replacements: Vec<Value> = hunks
         .iter()
-        .filter(|op| !matches!(op, DiffOp::Equal { .. }))
-        .map(|op| {
-            let old = op.old_range();
-            let new = op.new_range();
-            let start = offsets.get(old.start).copied().unwrap_or_default();
-            let deleted = offsets.get(old.end).copied().unwrap_or(start) - start;
-            let inserted = new_lines.get(new).map(<[&str]>::concat).unwrap_or_default();
+        .map(|hunk| {
             json!({
-                "deletedRegion": {"charOffset": start, "charLength": deleted},
-                "insertedContent": {"text": inserted},
+                "deletedRegion": {"charOffset": hunk.old_chars.start, "charLength": hunk.old_chars.len()},
+                "insertedContent": {"text": hunk.text},
             })
         })
         .collect();

@@ -165,3 +165,66 @@ pub fn summary(entries: &[Entry<'_>]) -> String {
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
+
+/// The ruff-style closing lines of `check`: what `fix` would do and the exact command, what
+/// needs `--unsafe-fixes`, what has no fix, and what waits on validation errors. `fix` is the
+/// command line that applies the safe fixes (`shipshape fix --write …`).
+pub fn closing(entries: &[Entry<'_>], fix: &str) -> String {
+    let mut safe = 0;
+    let mut unsafe_ = 0;
+    let mut unsafe_rules: Vec<&str> = Vec::new();
+    let mut waiting = 0;
+    let mut without: std::collections::BTreeMap<&str, usize> = Default::default();
+    for entry in entries {
+        let blocked = entry.report.validation_errors > 0;
+        for finding in entry
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+        {
+            match finding.fix.as_ref().map(|f| f.safety) {
+                None => *without.entry(&finding.rule).or_default() += 1,
+                Some(_) if blocked => waiting += 1,
+                Some(Safety::Safe) => safe += 1,
+                Some(Safety::Unsafe) => {
+                    unsafe_ += 1;
+                    if !unsafe_rules.contains(&finding.rule.as_str()) {
+                        unsafe_rules.push(&finding.rule);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    if safe > 0 {
+        out.push_str(&format!("[*] {safe} fixable with `{fix}`.\n"));
+    }
+    if unsafe_ > 0 {
+        unsafe_rules.sort_unstable();
+        out.push_str(&format!(
+            "[-] {unsafe_} {}fixable with `{fix} --unsafe-fixes` (they change runtime behaviour or move data: {}).\n",
+            if safe > 0 { "more " } else { "" },
+            unsafe_rules.join(", ")
+        ));
+    }
+    if waiting > 0 {
+        out.push_str(&format!(
+            "{waiting} fix{} wait{} on validation errors: `fix` leaves a file Docker Compose rejects unchanged.\n",
+            if waiting == 1 { "" } else { "es" },
+            if waiting == 1 { "s" } else { "" },
+        ));
+    }
+    if !without.is_empty() {
+        let total: usize = without.values().sum();
+        let rules: Vec<String> = without
+            .iter()
+            .map(|(rule, n)| format!("{rule} ({n})"))
+            .collect();
+        out.push_str(&format!(
+            "{total} without a fix: {}; `shipshape rule <id>` says what each asks for.\n",
+            rules.join(", ")
+        ));
+    }
+    out
+}

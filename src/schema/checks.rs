@@ -170,6 +170,10 @@ pub static RUN_CHECKS: &[CheckMeta] = &[
         "fix-blocked",
         "`fix` left the file unchanged because Docker Compose rejects it",
     ),
+    check(
+        "unknown-suppression",
+        "a `# shipshape: ignore[...]` comment names a rule that does not exist (it suppresses nothing)",
+    ),
 ];
 
 pub fn find(id: &str) -> Option<&'static CheckMeta> {

@@ -287,3 +287,142 @@ fn unknown_rule_names_are_errors_with_a_suggestion() {
     let r = common::run(dir.path(), &["check", "--no-config", "--select", "schema"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+/// A service with findings of every kind: safe fixes (restart, healthcheck), an unsafe one
+/// (the literal secret) and none (the floating tag without a lock file).
+const MIXED: &[u8] = b"services:\n  db:\n    image: postgres:latest\n    environment:\n      POSTGRES_PASSWORD: hunter2-s3cret\n";
+
+#[test]
+fn exit_zero_and_fail_on_decide_the_exit_code() {
+    let dir = workspace(&[("compose.yaml", MIXED)]);
+    let r = run(dir.path(), &["check", "--no-config", "-q"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = run(dir.path(), &["check", "--no-config", "-q", "--exit-zero"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("[restart-policy]"),
+        "still reported: {}",
+        r.stdout
+    );
+    // Every finding here is a warning: failing on errors only passes.
+    let r = run(
+        dir.path(),
+        &["check", "--no-config", "-q", "--fail-on", "error"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = run(
+        dir.path(),
+        &["check", "--no-config", "-q", "--fail-on", "info"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    // --exit-zero never hides that shipshape could not do its job.
+    let r = run(
+        dir.path(),
+        &["check", "--no-config", "--exit-zero", "missing.yaml"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = workspace(&[("compose.yaml", MIXED)]);
+    let r = run(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--format",
+            "sarif",
+            "--output-file",
+            "report.sarif",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let report = std::fs::read_to_string(dir.path().join("report.sarif")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(value["version"], "2.1.0");
+    assert!(!report.contains("hunter2"));
+    let r = run(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--output-file",
+            "no/such/dir/report.txt",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot write the report"), "{}", r.stderr);
+}
+
+#[test]
+fn statistics_count_findings_per_rule() {
+    let dir = workspace(&[("compose.yaml", MIXED)]);
+    let r = run(dir.path(), &["check", "--no-config", "--statistics"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    insta::assert_snapshot!(r.stdout);
+    let r = run(
+        dir.path(),
+        &["check", "--no-config", "--statistics", "--format", "json"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).expect("json output");
+    let rows = json["statistics"].as_array().unwrap();
+    let env = rows.iter().find(|r| r["rule"] == "env-secrets").unwrap();
+    assert_eq!(env["count"], 1);
+    assert_eq!(env["fixable"]["unsafe"], 1);
+    let r = run(
+        dir.path(),
+        &["check", "--no-config", "--statistics", "--format", "sarif"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+#[test]
+fn check_closes_with_what_fix_would_do_and_the_command() {
+    let dir = workspace(&[("app/compose.yaml", MIXED)]);
+    let r = run(dir.path(), &["check", "--no-config", "app"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let closing: String = r
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Found "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!(closing);
+    // The command it prints does what it says.
+    let r = run(dir.path(), &["fix", "--write", "--no-config", "app"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(dir.path(), &["check", "--no-config", "--statistics", "app"]);
+    assert!(!r.stdout.contains("[*]"), "safe fixes left: {}", r.stdout);
+}
+
+#[test]
+fn rdjson_and_gitlab_formats_from_the_command_line() {
+    let dir = workspace(&[("compose.yaml", MIXED)]);
+    let r = run(dir.path(), &["check", "--no-config", "--format", "rdjson"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let value: serde_json::Value = serde_json::from_str(&r.stdout).expect("rdjson");
+    assert_eq!(value["source"]["name"], "shipshape");
+    assert!(
+        value["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["suggestions"].is_array()),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("hunter2"));
+    let r = run(dir.path(), &["check", "--no-config", "--format", "gitlab"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let value: serde_json::Value = serde_json::from_str(&r.stdout).expect("gitlab");
+    assert!(
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["fingerprint"].is_string())
+    );
+    assert!(!r.stdout.contains("hunter2"));
+}

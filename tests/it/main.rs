@@ -7,12 +7,15 @@ mod common;
 mod document_support;
 
 mod cli;
+mod cli_config;
 mod cli_fix;
+mod cli_init;
 mod document_corpus_edits;
 mod document_edits;
 mod document_props;
 mod document_roundtrip;
 mod fix_oracle;
+mod hooks;
 mod pin_registry;
 mod report_formats;
 mod robustness;

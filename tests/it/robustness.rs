@@ -19,6 +19,7 @@ use shipshape::pipeline::{self, RunOptions};
 use shipshape::policy::PolicySet;
 use shipshape::report::{self, Entry, Style};
 use shipshape::rules::ActiveRules;
+use shipshape::scope::Scopes;
 use shipshape::source::SourceCache;
 
 /// Wall-clock limit for one input through the library or the binary.
@@ -66,10 +67,10 @@ fn options(pack: &str) -> RunOptions {
     RunOptions {
         validate: true,
         lint: true,
-        rules: configured(
-            PolicySet::load(&[pack.to_string()], &config).expect("built-in pack loads"),
+        scopes: Scopes::single(
+            Config::default(),
+            configured(PolicySet::load(&[pack.to_string()], &config).expect("built-in pack loads")),
         ),
-        config,
         ..RunOptions::default()
     }
 }
@@ -302,10 +303,12 @@ fn generic_policy_options(dir: &Path) -> RunOptions {
     RunOptions {
         validate: true,
         lint: true,
-        rules: configured(
-            PolicySet::load(&[path.display().to_string()], &config).expect("policy loads"),
+        scopes: Scopes::single(
+            Config::default(),
+            configured(
+                PolicySet::load(&[path.display().to_string()], &config).expect("policy loads"),
+            ),
         ),
-        config,
         ..RunOptions::default()
     }
 }
