@@ -16,9 +16,27 @@ pub fn unified(
 ) -> String {
     let name = path.display().to_string();
     let diff = TextDiff::from_lines(old, new);
+    let mut body = String::new();
+    let mut redacted = false;
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        body.push_str(&paint(&format!("{}\n", hunk.header()), "36", style));
+        for change in hunk.iter_changes() {
+            let (sign, color) = match change.tag() {
+                ChangeTag::Delete => ('-', "31"),
+                ChangeTag::Insert => ('+', "32"),
+                ChangeTag::Equal => (' ', ""),
+            };
+            let shown = redact(change.value(), secrets, style);
+            redacted |= shown != change.value();
+            let mut line = format!("{sign}{shown}");
+            if change.missing_newline() || !line.ends_with('\n') {
+                line.push_str("\n\\ No newline at end of file\n");
+            }
+            body.push_str(&paint(&line, color, style));
+        }
+    }
     let mut out = String::new();
-    if !style.show_secrets && (secrets.redacts_anything_in(old) || secrets.redacts_anything_in(new))
-    {
+    if redacted {
         // A patch with `<redacted>` in it would write the placeholder if applied.
         out.push_str(&paint(
             "# secrets are redacted below: this diff cannot be applied; `--show-secrets` prints a patch\n",
@@ -28,21 +46,7 @@ pub fn unified(
     }
     out.push_str(&paint(&format!("--- {name}\n"), "1", style));
     out.push_str(&paint(&format!("+++ {name}\n"), "1", style));
-    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-        out.push_str(&paint(&format!("{}\n", hunk.header()), "36", style));
-        for change in hunk.iter_changes() {
-            let (sign, color) = match change.tag() {
-                ChangeTag::Delete => ('-', "31"),
-                ChangeTag::Insert => ('+', "32"),
-                ChangeTag::Equal => (' ', ""),
-            };
-            let mut line = format!("{sign}{}", redact(change.value(), secrets, style));
-            if change.missing_newline() || !line.ends_with('\n') {
-                line.push_str("\n\\ No newline at end of file\n");
-            }
-            out.push_str(&paint(&line, color, style));
-        }
-    }
+    out.push_str(&body);
     out
 }
 
