@@ -24,6 +24,7 @@ mod rules_policy;
 mod rules_snapshots;
 mod secrets_detect;
 mod secrets_dotenv;
+mod secrets_holdout;
 mod validate_checks;
 mod validate_errors;
 mod validate_fuzz;

@@ -9,12 +9,13 @@ use shipshape::secrets::detect::classify;
 const MIN_PRECISION: f64 = 0.95;
 const MIN_RECALL: f64 = 0.95;
 
-struct Labelled {
-    key: String,
-    value: String,
-    secret: bool,
-    reason: String,
-    source: String,
+/// One row of a labelled TSV set (`labelled.tsv`, `holdout.tsv`).
+pub(crate) struct Labelled {
+    pub(crate) key: String,
+    pub(crate) value: String,
+    pub(crate) secret: bool,
+    pub(crate) reason: String,
+    pub(crate) source: String,
 }
 
 /// TSV fields escape `\\`, `\t`, `\n`, `\r`.
@@ -38,7 +39,15 @@ fn unescape(field: &str) -> String {
 }
 
 fn labelled_set() -> Vec<Labelled> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/secrets/labelled.tsv");
+    load_set("labelled.tsv")
+}
+
+/// Loads `tests/fixtures/secrets/<name>` (columns key, value, label, reason, source; `#` lines
+/// are comments).
+pub(crate) fn load_set(name: &str) -> Vec<Labelled> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/secrets")
+        .join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("labelled set missing at {}: {e}", path.display()));
     let mut lines = text.lines().filter(|l| !l.starts_with('#'));
@@ -68,13 +77,49 @@ fn labelled_set() -> Vec<Labelled> {
         .collect()
 }
 
-#[test]
-fn precision_and_recall_on_the_labelled_corpus_set() {
-    let set = labelled_set();
-    assert!(set.len() >= 300, "only {} labelled entries", set.len());
+/// The classifier's score on a labelled set, with every misclassified entry described.
+pub(crate) struct Score {
+    pub(crate) entries: usize,
+    pub(crate) secrets: usize,
+    pub(crate) true_pos: usize,
+    pub(crate) false_pos: usize,
+    pub(crate) false_neg: usize,
+    pub(crate) wrong: Vec<String>,
+}
+
+impl Score {
+    pub(crate) fn precision(&self) -> f64 {
+        self.true_pos as f64 / (self.true_pos + self.false_pos).max(1) as f64
+    }
+
+    pub(crate) fn recall(&self) -> f64 {
+        self.true_pos as f64 / (self.true_pos + self.false_neg).max(1) as f64
+    }
+
+    /// Prints the figures and the misclassified entries.
+    pub(crate) fn print(&self) {
+        println!(
+            "{} entries ({} secrets): precision {:.3} ({}/{}), recall {:.3} ({}/{})",
+            self.entries,
+            self.secrets,
+            self.precision(),
+            self.true_pos,
+            self.true_pos + self.false_pos,
+            self.recall(),
+            self.true_pos,
+            self.true_pos + self.false_neg
+        );
+        if !self.wrong.is_empty() {
+            println!("misclassified:\n{}", self.wrong.join("\n"));
+        }
+    }
+}
+
+/// Classifies every entry of `set` and counts hits and misses.
+pub(crate) fn score(set: &[Labelled]) -> Score {
     let (mut true_pos, mut false_pos, mut false_neg) = (0usize, 0usize, 0usize);
     let mut wrong = Vec::new();
-    for entry in &set {
+    for entry in set {
         let verdict = classify(&entry.key, &entry.value);
         match (entry.secret, verdict.is_secret()) {
             (true, true) => true_pos += 1,
@@ -93,22 +138,26 @@ fn precision_and_recall_on_the_labelled_corpus_set() {
             ));
         }
     }
-    let precision = true_pos as f64 / (true_pos + false_pos).max(1) as f64;
-    let recall = true_pos as f64 / (true_pos + false_neg).max(1) as f64;
-    let secrets = set.iter().filter(|e| e.secret).count();
-    println!(
-        "{} entries ({secrets} secrets): precision {precision:.3} ({true_pos}/{}), recall \
-         {recall:.3} ({true_pos}/{})",
-        set.len(),
-        true_pos + false_pos,
-        true_pos + false_neg
-    );
-    if !wrong.is_empty() {
-        println!("misclassified:\n{}", wrong.join("\n"));
+    Score {
+        entries: set.len(),
+        secrets: set.iter().filter(|e| e.secret).count(),
+        true_pos,
+        false_pos,
+        false_neg,
+        wrong,
     }
+}
+
+#[test]
+fn precision_and_recall_on_the_labelled_corpus_set() {
+    let set = labelled_set();
+    assert!(set.len() >= 300, "only {} labelled entries", set.len());
+    let score = score(&set);
+    score.print();
+    let (precision, recall) = (score.precision(), score.recall());
     assert!(
         precision >= MIN_PRECISION && recall >= MIN_RECALL,
         "precision {precision:.3}, recall {recall:.3}; misclassified:\n{}",
-        wrong.join("\n")
+        score.wrong.join("\n")
     );
 }
