@@ -212,7 +212,10 @@ pub fn run(common: &CommonArgs, validate: bool, lint: bool) -> u8 {
         .iter()
         .map(|report| Entry { report, fix: None })
         .collect();
-    output::print(&entries, common);
+    if let Err(message) = output::print(&entries, common) {
+        eprintln!("error: {message}");
+        return EXIT_ERROR;
+    }
     // `validate` fails only on what Compose rejects; warnings are reported but pass.
     let at_least = if lint {
         Severity::Warning
@@ -266,6 +269,9 @@ pub fn run_validate(args: &ValidateArgs) -> u8 {
         .iter()
         .map(|report| Entry { report, fix: None })
         .collect();
-    output::print(&entries, &common);
+    if let Err(message) = output::print(&entries, &common) {
+        eprintln!("error: {message}");
+        return EXIT_ERROR;
+    }
     exit_code(&reports, prepared.fatal, Severity::Error)
 }

@@ -11,8 +11,9 @@ pub fn style(common: &CommonArgs) -> Style {
     }
 }
 
-/// Renders findings (and fix summaries) in the chosen format to stdout.
-pub fn print(entries: &[Entry<'_>], common: &CommonArgs) {
+/// Renders findings (and fix summaries) in the chosen format to stdout; a stdout that cannot
+/// be written (closed pipe, full disk) is an error message.
+pub fn print(entries: &[Entry<'_>], common: &CommonArgs) -> Result<(), String> {
     let style = style(common);
     let text = match common.format {
         Format::Text => {
@@ -32,5 +33,16 @@ pub fn print(entries: &[Entry<'_>], common: &CommonArgs) {
         Format::Sarif => report::sarif::render(entries, &style),
         Format::Github => report::github::render(entries, &style),
     };
-    print!("{text}");
+    to_stdout(&text)
+}
+
+/// Writes `text` to stdout. `print!` would panic on a closed pipe (`| head -0`) or a full
+/// device (`> /dev/full`); this says so instead, and the command exits with 2.
+pub fn to_stdout(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to standard output: {e}"))
 }
