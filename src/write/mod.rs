@@ -251,12 +251,7 @@ impl Transaction {
         let Some(home) = home else {
             return Ok(Committed::default());
         };
-        let mut run = Run {
-            staging: Staging::new(home),
-            journal: Vec::new(),
-            created_dirs: Vec::new(),
-            committed: Committed::default(),
-        };
+        let mut run = Run::new(home);
         match run.all(&groups) {
             Ok(()) => Ok(run.committed),
             Err(e) => {
@@ -294,6 +289,15 @@ enum Landed {
 }
 
 impl Run {
+    fn new(home: PathBuf) -> Self {
+        Run {
+            staging: Staging::new(home),
+            journal: Vec::new(),
+            created_dirs: Vec::new(),
+            committed: Committed::default(),
+        }
+    }
+
     fn all(&mut self, groups: &[Vec<PlannedWrite>]) -> Result<(), WriteError> {
         // Refuse before touching anything when a file already changed or cannot be replaced.
         for write in groups.iter().flatten() {
@@ -418,4 +422,84 @@ pub fn file_conflict(compose_file: &Path, changes: &[FileChange]) -> Option<Stri
         },
         FileChange::EnsureLine { .. } => None,
     })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    #[test]
+    fn roll_back_restores_replaced_files_and_removes_what_it_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let compose = dir.path().join("compose.yaml");
+        fs::write(&compose, "old\n").unwrap();
+        fs::set_permissions(&compose, fs::Permissions::from_mode(0o640)).unwrap();
+        let secret = dir.path().join("secrets/deep/db.txt");
+        let writes = [
+            PlannedWrite::create(&secret, "s3cret", 0o600),
+            PlannedWrite::replace(&compose, None, "new\n", b"old\n"),
+        ];
+        let mut run = Run::new(dir.path().to_path_buf());
+        for write in &writes {
+            let target = write.target();
+            run.create_dirs(write, &parent(&target)).unwrap();
+            let existing = inspect(write, &target).unwrap();
+            let staged = run
+                .staging
+                .stage(write, &target, existing.metadata())
+                .unwrap();
+            run.land(write, &target, &staged.path).unwrap();
+        }
+        assert_eq!(fs::read_to_string(&compose).unwrap(), "new\n");
+        assert_eq!(fs::read_to_string(&secret).unwrap(), "s3cret");
+        run.roll_back();
+        drop(run);
+        assert_eq!(fs::read_to_string(&compose).unwrap(), "old\n");
+        let mode = fs::metadata(&compose).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o640);
+        assert!(!dir.path().join("secrets").exists());
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["compose.yaml"]);
+    }
+
+    #[test]
+    fn side_files_land_before_the_main_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let compose = dir.path().join("compose.yaml");
+        fs::write(&compose, "old\n").unwrap();
+        let mut tx = Transaction::new();
+        tx.write(PlannedWrite::replace(&compose, None, "new\n", b"old\n"));
+        let changes = [
+            FileChange::Create {
+                path: "secrets/db.txt".into(),
+                contents: "s3cret".into(),
+                mode: 0o600,
+                secret: true,
+            },
+            FileChange::EnsureLine {
+                path: ".gitignore".into(),
+                line: "/secrets/".into(),
+            },
+        ];
+        tx.add_changes(&compose, &changes).unwrap();
+        let committed = tx.commit().unwrap();
+        let order: Vec<_> = committed
+            .written
+            .iter()
+            .map(|p| p.strip_prefix(dir.path()).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                PathBuf::from(".gitignore"),
+                PathBuf::from("secrets/db.txt"),
+                PathBuf::from("compose.yaml")
+            ]
+        );
+    }
 }

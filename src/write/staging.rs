@@ -306,3 +306,49 @@ fn keep_owner(
 ) -> std::io::Result<Option<String>> {
     Ok(None)
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A staging directory left by a killed process must not show up in `git status`, or a
+    /// staged secret could be committed.
+    #[test]
+    fn git_ignores_a_staging_directory() {
+        let git = |dir: &Path, args: &[&str]| {
+            std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir)
+                .output()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        match git(dir.path(), &["init", "-q"]) {
+            Ok(out) if out.status.success() => {}
+            _ => {
+                eprintln!("skipped: git is not available");
+                return;
+            }
+        }
+        let staging = create_staging_dir(dir.path()).unwrap();
+        fs::write(staging.join("0-db_password.txt.tmp"), "s3cret").unwrap();
+        fs::write(dir.path().join("compose.yaml"), "services: {}\n").unwrap();
+        let status = git(dir.path(), &["status", "--porcelain", "--untracked-files=all"]).unwrap();
+        assert_eq!(String::from_utf8_lossy(&status.stdout), "?? compose.yaml\n");
+    }
+
+    #[test]
+    fn temporary_names_are_not_compose_file_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("compose.yaml");
+        let mut staging = Staging::new(dir.path().to_path_buf());
+        let staged = staging
+            .stage_bytes(&target, b"a: 1\n", None)
+            .unwrap();
+        let name = staged.path.file_name().unwrap().to_str().unwrap();
+        assert!(!crate::discover::is_compose_name(name), "{name}");
+        let staging_dir = staged.path.parent().unwrap().to_path_buf();
+        assert!(staging_dir.exists());
+        drop(staging);
+        assert!(!staging_dir.exists(), "dropped staging must remove its directory");
+    }
+}

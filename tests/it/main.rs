@@ -8,6 +8,7 @@ mod document_support;
 
 mod cli;
 mod cli_fix;
+mod crash_safety;
 mod document_corpus_edits;
 mod document_edits;
 mod document_props;
