@@ -318,8 +318,8 @@ impl Run {
             staged.push(temp);
         }
         let mut staged = staged.into_iter();
-        for group in groups {
-            let mut dirs = BTreeSet::new();
+        let mut dirs = BTreeSet::new();
+        for (index, group) in groups.iter().enumerate() {
             for write in group {
                 // Staged in the same order as `groups` is walked.
                 let temp = staged.next().expect("one staged copy per write");
@@ -327,7 +327,12 @@ impl Run {
                 self.land(write, &target, &temp.path)?;
                 dirs.insert(parent(&target));
             }
-            for dir in dirs {
+            // `.gitignore` and new files are flushed together (one fsync per directory, not
+            // two): what matters is that both are durable before a main file refers to them.
+            if index == 0 {
+                continue;
+            }
+            for dir in std::mem::take(&mut dirs) {
                 staging::sync_dir(&dir)
                     .map_err(|e| WriteError::io(&dir, "cannot flush the directory", e))?;
             }
