@@ -32,8 +32,8 @@ use std::path::{Path, PathBuf};
 
 use crate::finding::FileChange;
 
-pub use staging::clean_stale;
 use staging::Staging;
+pub use staging::clean_stale;
 use target::{Existing, inspect};
 
 #[derive(Debug, thiserror::Error)]
@@ -189,9 +189,10 @@ impl Transaction {
                     match fs::read(&target) {
                         Ok(existing) if existing == contents.as_bytes() => {}
                         Ok(_) => return Err(WriteError::Conflict { path: target }),
-                        Err(_) => self
-                            .side
-                            .push(PlannedWrite::create(&target, contents.clone(), *mode)),
+                        Err(_) => {
+                            self.side
+                                .push(PlannedWrite::create(&target, contents.clone(), *mode))
+                        }
                     }
                 }
                 FileChange::EnsureLine { path, line } => {
@@ -351,7 +352,13 @@ impl Run {
             match fs::create_dir(&d) {
                 Ok(()) => self.created_dirs.push(d.clone()),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(WriteError::io(&write.path, "cannot create its directory", e)),
+                Err(e) => {
+                    return Err(WriteError::io(
+                        &write.path,
+                        "cannot create its directory",
+                        e,
+                    ));
+                }
             }
             // The new directory's entry must survive a crash before files land in it.
             staging::sync_dir(&parent(&d))

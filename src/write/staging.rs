@@ -216,10 +216,12 @@ pub fn clean_stale(dir: &Path) -> usize {
             continue;
         };
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        if is_dir && pid != std::process::id() && !alive(pid) {
-            if fs::remove_dir_all(entry.path()).is_ok() {
-                removed += 1;
-            }
+        if is_dir
+            && pid != std::process::id()
+            && !alive(pid)
+            && fs::remove_dir_all(entry.path()).is_ok()
+        {
+            removed += 1;
         }
     }
     removed
@@ -332,7 +334,11 @@ mod tests {
         let staging = create_staging_dir(dir.path()).unwrap();
         fs::write(staging.join("0-db_password.txt.tmp"), "s3cret").unwrap();
         fs::write(dir.path().join("compose.yaml"), "services: {}\n").unwrap();
-        let status = git(dir.path(), &["status", "--porcelain", "--untracked-files=all"]).unwrap();
+        let status = git(
+            dir.path(),
+            &["status", "--porcelain", "--untracked-files=all"],
+        )
+        .unwrap();
         assert_eq!(String::from_utf8_lossy(&status.stdout), "?? compose.yaml\n");
     }
 
@@ -341,14 +347,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("compose.yaml");
         let mut staging = Staging::new(dir.path().to_path_buf());
-        let staged = staging
-            .stage_bytes(&target, b"a: 1\n", None)
-            .unwrap();
+        let staged = staging.stage_bytes(&target, b"a: 1\n", None).unwrap();
         let name = staged.path.file_name().unwrap().to_str().unwrap();
         assert!(!crate::discover::is_compose_name(name), "{name}");
         let staging_dir = staged.path.parent().unwrap().to_path_buf();
         assert!(staging_dir.exists());
         drop(staging);
-        assert!(!staging_dir.exists(), "dropped staging must remove its directory");
+        assert!(
+            !staging_dir.exists(),
+            "dropped staging must remove its directory"
+        );
     }
 }

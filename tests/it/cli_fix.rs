@@ -237,7 +237,11 @@ mod failing_writes {
             "{}",
             r.stderr
         );
-        assert!(r.stderr.contains("Nothing fixed; 1 file not written"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("Nothing fixed; 1 file not written"),
+            "{}",
+            r.stderr
+        );
     }
 
     #[test]
@@ -258,7 +262,8 @@ mod failing_writes {
         assert!(!r.stderr.contains("ro/compose.yaml: fixed"), "{}", r.stderr);
         assert!(
             r.stderr.contains("rw/compose.yaml: fixed 1 issue")
-                && r.stderr.contains("Fixed 1 issue in 1 file; 1 file not written"),
+                && r.stderr
+                    .contains("Fixed 1 issue in 1 file; 1 file not written"),
             "{}",
             r.stderr
         );

@@ -136,7 +136,8 @@ fn a_write_that_runs_out_of_space_changes_nothing() {
     no_panic(&r);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("error: compose.yaml: cannot write a temporary copy")
+        r.stderr
+            .contains("error: compose.yaml: cannot write a temporary copy")
             && r.stderr.contains("File too large"),
         "{}",
         r.stderr
@@ -247,16 +248,19 @@ fn check_project(root: &Path, i: usize) -> Result<State, String> {
         let ignore = fs::read_to_string(dir.join(".gitignore")).unwrap_or_default();
         for entry in fs::read_dir(&secrets_dir).unwrap().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let contents = fs::read_to_string(entry.path()).map_err(|e| e.to_string())?;
+            if name.starts_with(".shipshape-tmp-") {
+                continue;
+            }
+            let contents = fs::read_to_string(entry.path()).map_err(|e| format!("{name}: {e}"))?;
             let whole = match name.as_str() {
                 "db_postgres_password.txt" => contents == password,
                 "app.env" => contents == expected_env,
-                _ => name.starts_with(".shipshape-tmp-"),
+                _ => false,
             };
             if !whole {
                 return Err(format!("{name} is partial or unexpected: {contents:?}"));
             }
-            if !name.starts_with(".shipshape-tmp-") && ignore != "/secrets/\n" {
+            if ignore != "/secrets/\n" {
                 return Err(format!("{name} exists but .gitignore is {ignore:?}"));
             }
         }
@@ -366,9 +370,7 @@ fn kill_9_at_random_moments_never_leaves_a_dangling_secret_reference() {
             match check_project(root.path(), i) {
                 Ok(State::Fixed) => fixed.push(i),
                 Ok(State::Old) => {}
-                Err(e) => panic!(
-                    "iteration {iteration} (killed after {delay:?}): p{i:03}: {e}"
-                ),
+                Err(e) => panic!("iteration {iteration} (killed after {delay:?}): p{i:03}: {e}"),
             }
         }
         if !fixed.is_empty() && fixed.len() < PROJECTS {

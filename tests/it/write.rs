@@ -191,7 +191,10 @@ fn a_secret_file_that_appears_before_the_commit_is_not_overwritten() {
     tx.add_changes(&compose, &[change]).unwrap();
     fs::write(dir.path().join("db.txt"), "theirs").unwrap();
     assert!(matches!(tx.commit(), Err(WriteError::Conflict { .. })));
-    assert_eq!(fs::read_to_string(dir.path().join("db.txt")).unwrap(), "theirs");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("db.txt")).unwrap(),
+        "theirs"
+    );
     assert_eq!(fs::read_to_string(&compose).unwrap(), "a: 1\n");
 }
 
@@ -225,7 +228,12 @@ fn a_compose_file_read_through_a_symlink_is_written_to_the_file_it_read() {
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let real = fs::canonicalize(&link).unwrap();
     let mut tx = Transaction::new();
-    tx.write(PlannedWrite::replace(&link, Some(&real), "a: 2\n", b"a: 1\n"));
+    tx.write(PlannedWrite::replace(
+        &link,
+        Some(&real),
+        "a: 2\n",
+        b"a: 1\n",
+    ));
     tx.commit().unwrap();
     assert!(
         fs::symlink_metadata(&link)
@@ -313,7 +321,9 @@ fn stale_staging_directories_of_dead_processes_are_cleaned() {
     let dead = child.id();
     child.wait().unwrap();
     let stale = dir.path().join(format!(".shipshape-tmp-{dead}-0"));
-    let live = dir.path().join(format!(".shipshape-tmp-{}-7", std::process::id()));
+    let live = dir
+        .path()
+        .join(format!(".shipshape-tmp-{}-7", std::process::id()));
     let init = dir.path().join(".shipshape-tmp-1-0");
     for d in [&stale, &live, &init] {
         fs::create_dir(d).unwrap();
