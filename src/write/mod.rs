@@ -21,7 +21,10 @@
 //!
 //! What it refuses or leaves out: replacing a secret file that holds other contents; extended
 //! attributes and ACLs are not copied; a staging directory whose process id belongs to a live
-//! process (on this host) is never touched, even if another host left it on a shared disk.
+//! process (on this host) is never touched, even if another host left it on a shared disk; a
+//! bind mount inside a project (same device, another mount) makes the rename fail — an error,
+//! with everything rolled back. The check right before a rename narrows, but cannot close, the
+//! window in which another program may still write the file (there is no lock to take).
 
 mod staging;
 mod target;

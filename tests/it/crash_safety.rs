@@ -76,14 +76,20 @@ fn a_closed_stdout_is_an_error_message() {
         "{}",
         r.stderr
     );
-    // `check` prints through the same path.
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let mut cmd = binary(dir.path());
-    cmd.args(["check", "--no-config"]).stdout(writer);
-    let r = output_of(cmd);
-    no_panic(&r);
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    // `check` and `rules` print through the same path.
+    for args in [
+        &["check", "--no-config"][..],
+        &["rules"],
+        &["rule", "env-secrets"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = binary(dir.path());
+        cmd.args(args).stdout(writer);
+        let r = output_of(cmd);
+        no_panic(&r);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+    }
 }
 
 /// Stdout on a full device: the same.
@@ -114,25 +120,39 @@ fn a_write_that_runs_out_of_space_changes_nothing() {
     use std::os::unix::process::CommandExt;
     let original = compose_with_secrets(1);
     let dir = workspace(&[("compose.yaml", original.as_bytes())]);
-    let mut cmd = binary(dir.path());
-    cmd.args(FIX_ALL);
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            // Without this, exceeding the limit kills the process (SIGXFSZ) instead of
-            // failing the write; an ignored signal stays ignored across exec.
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let limit = libc::rlimit {
-                rlim_cur: 64,
-                rlim_max: 64,
-            };
-            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let r = output_of(cmd);
+    let limited = |extra: &[&str]| {
+        let mut cmd = binary(dir.path());
+        cmd.args(FIX_ALL).args(extra);
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                // Without this, exceeding the limit kills the process (SIGXFSZ) instead of
+                // failing the write; an ignored signal stays ignored across exec.
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let limit = libc::rlimit {
+                    rlim_cur: 64,
+                    rlim_max: 64,
+                };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        output_of(cmd)
+    };
+    let json = limited(&["--format", "json"]);
+    assert_eq!(json.code, 2, "{}", json.stderr);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let fix = &report["files"][0]["fix"];
+    assert!(
+        fix["blocked"]
+            .as_str()
+            .is_some_and(|b| b.starts_with("not written: compose.yaml")),
+        "{fix}"
+    );
+    assert_eq!(fix["applied"], serde_json::json!([]), "{fix}");
+    let r = limited(&[]);
     no_panic(&r);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
