@@ -129,12 +129,7 @@ impl Lockfile {
             return Ok(false);
         }
         let mut transaction = Transaction::new();
-        transaction.write(PlannedWrite {
-            path: path.to_path_buf(),
-            contents: self.render(),
-            mode: Some(0o644),
-            expect_modified: None,
-        });
+        transaction.write(PlannedWrite::overwrite(path, self.render(), 0o644));
         transaction
             .commit()
             .map(|_| true)

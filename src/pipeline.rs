@@ -302,7 +302,7 @@ pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bo
         let fixed = Arc::new(Source {
             path: source.path.clone(),
             document,
-            modified: source.modified,
+            real_path: source.real_path.clone(),
         });
         // The project's facts still hold: earlier rounds only added what the project lacked.
         let pending = lint_source(fixed, options, &locks, report.project.clone());

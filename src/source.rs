@@ -20,8 +20,9 @@ pub enum SourceError {
 pub struct Source {
     pub path: PathBuf,
     pub document: Document,
-    /// Modification time when read; a write is refused if it changed since.
-    pub modified: Option<std::time::SystemTime>,
+    /// The file the bytes came from, symlinks resolved when it was read: a fix is written
+    /// there, and only if it still holds `document.text()`.
+    pub real_path: Option<PathBuf>,
 }
 
 /// A cache of loaded files, safe to share between threads.
@@ -57,7 +58,7 @@ impl SourceCache {
                 Arc::new(Source {
                     path: path.to_path_buf(),
                     document,
-                    modified: None,
+                    real_path: None,
                 })
             })
             .map_err(|error| SourceError::Load {
@@ -82,8 +83,9 @@ impl SourceCache {
 }
 
 fn read_source(path: &Path) -> Result<Arc<Source>, SourceError> {
+    // Resolved before reading: a link swapped afterwards fails the content check on write.
+    let real_path = std::fs::canonicalize(path).ok();
     let bytes = read_regular_file(path)?;
-    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let document = Document::from_bytes(&bytes).map_err(|error| SourceError::Load {
         path: path.to_path_buf(),
         error,
@@ -91,7 +93,7 @@ fn read_source(path: &Path) -> Result<Arc<Source>, SourceError> {
     Ok(Arc::new(Source {
         path: path.to_path_buf(),
         document,
-        modified,
+        real_path,
     }))
 }
 

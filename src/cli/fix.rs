@@ -1,5 +1,8 @@
 //! `shipshape fix`: a diff by default, `--write` in place, `--check` for pull requests.
 
+use std::collections::HashSet;
+use std::path::Path;
+
 use super::args::{FixArgs, Format};
 use super::check::{exit_code, prepare, run_pipeline};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output};
@@ -7,7 +10,8 @@ use crate::finding::Severity;
 use crate::outcome::{FileReport, FixOutcome};
 use crate::pipeline;
 use crate::report::{self, Entry};
-use crate::write::{PlannedWrite, Transaction};
+use crate::source::Source;
+use crate::write::{self, PlannedWrite, Transaction, WriteError};
 
 pub fn run(args: &FixArgs) -> u8 {
     let common = &super::check::with_project(&args.common, &args.files);
@@ -20,24 +24,39 @@ pub fn run(args: &FixArgs) -> u8 {
         }
     };
     let reports = run_pipeline(&prepared, common.quiet);
-    let fixes: Vec<FixOutcome> = reports
+    let mut fixes: Vec<FixOutcome> = reports
         .iter()
         .map(|r| pipeline::fix_converged(r, &prepared.options, args.unsafe_fixes))
         .collect();
     let style = output::style(common);
-    let mut write_failed = false;
-    for (report, fix) in reports.iter().zip(&fixes) {
+    // Indices of fixes that could not be written (their error is already printed).
+    let mut unwritten = HashSet::new();
+    let mut cleaned = HashSet::new();
+    for (index, (report, fix)) in reports.iter().zip(fixes.iter_mut()).enumerate() {
         let Some(source) = &report.source else {
             continue;
         };
+        if args.write && prepared.stdin.as_ref() != Some(&report.path) {
+            // Temporary files of a run killed mid-write go, even when nothing is left to fix.
+            let dir = report.path.parent().unwrap_or(Path::new("."));
+            if cleaned.insert(dir.to_path_buf()) {
+                write::clean_stale(if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                });
+            }
+        }
         let Some(new_text) = &fix.new_text else {
             continue;
         };
         let secrets = report::secrets_of(report);
-        if prepared.stdin.as_ref() == Some(&report.path) {
+        let printed = if prepared.stdin.as_ref() == Some(&report.path) {
             // Standard input has no directory to put secret files in: printing the text
             // without them would drop the secrets. Keep the input as it was.
-            if !fix.files.is_empty() {
+            if fix.files.is_empty() {
+                output::to_stdout(new_text)
+            } else {
                 eprintln!(
                     "error: {}: the fixes would create files ({}), which standard input cannot \
                      do; the text is printed unchanged. Run `shipshape fix --unsafe-fixes` on the \
@@ -45,33 +64,41 @@ pub fn run(args: &FixArgs) -> u8 {
                     report.path.display(),
                     created_files(fix).join(", ")
                 );
-                print!("{}", source.document.text());
-                write_failed = true;
-                continue;
+                unwritten.insert(index);
+                output::to_stdout(source.document.text())
             }
-            print!("{new_text}");
-            continue;
-        }
-        if args.write {
-            if let Err(e) = write_fix(report, fix, new_text, source.modified) {
-                eprintln!("error: {e}");
-                write_failed = true;
+        } else if args.write {
+            match write_fix(report, source, fix, new_text) {
+                Ok(committed) => {
+                    for warning in committed.warnings {
+                        eprintln!("warning: {warning}");
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    unwritten.insert(index);
+                    not_written(fix, &e);
+                }
             }
+            Ok(())
         } else if common.format == Format::Text {
-            print!(
-                "{}",
-                report::diff::unified(
-                    &report.path,
-                    source.document.text(),
-                    new_text,
-                    &secrets,
-                    &style
-                )
-            );
+            output::to_stdout(&report::diff::unified(
+                &report.path,
+                source.document.text(),
+                new_text,
+                &secrets,
+                &style,
+            ))
+        } else {
+            Ok(())
+        };
+        if let Err(message) = printed {
+            eprintln!("error: {message}");
+            return EXIT_ERROR;
         }
     }
-    if prepared.stdin.is_none() {
-        print_summary(&reports, &fixes, args);
+    let printed = if prepared.stdin.is_none() {
+        print_summary(&reports, &fixes, &unwritten, args)
     } else {
         // Standard input: the fixed text went to stdout; every other line goes to stderr.
         for report in &reports {
@@ -79,21 +106,19 @@ pub fn run(args: &FixArgs) -> u8 {
                 eprintln!("error: {error}");
             }
         }
-        for (report, fix) in reports.iter().zip(&fixes) {
-            if report.source.is_some() && fix.new_text.is_none() {
-                print!(
-                    "{}",
-                    report
-                        .source
-                        .as_ref()
-                        .map(|s| s.document.text())
-                        .unwrap_or_default()
-                );
-            }
-        }
+        reports
+            .iter()
+            .zip(&fixes)
+            .filter(|(report, fix)| report.source.is_some() && fix.new_text.is_none())
+            .filter_map(|(report, _)| report.source.as_ref())
+            .try_for_each(|source| output::to_stdout(source.document.text()))
+    };
+    if let Err(message) = printed {
+        eprintln!("error: {message}");
+        return EXIT_ERROR;
     }
     let base = exit_code(&reports, prepared.fatal, Severity::Error);
-    if base == EXIT_ERROR || write_failed {
+    if base == EXIT_ERROR || !unwritten.is_empty() {
         return EXIT_ERROR;
     }
     let pending = fixes.iter().any(|f| f.new_text.is_some());
@@ -109,24 +134,40 @@ pub fn run(args: &FixArgs) -> u8 {
     }
 }
 
+/// Writes one file's fix with its side files (secret files, `.gitignore`): one transaction,
+/// the compose file last.
 fn write_fix(
     report: &FileReport,
+    source: &Source,
     fix: &FixOutcome,
     new_text: &str,
-    modified: Option<std::time::SystemTime>,
-) -> Result<(), crate::write::WriteError> {
+) -> Result<write::Committed, WriteError> {
     let mut transaction = Transaction::new();
-    transaction.write(PlannedWrite {
-        path: report.path.clone(),
-        contents: new_text.to_string(),
-        mode: None,
-        expect_modified: modified,
-    });
+    transaction.write(PlannedWrite::replace(
+        &report.path,
+        source.real_path.as_deref(),
+        new_text,
+        source.document.text().as_bytes(),
+    ));
     transaction.add_changes(&report.path, &fix.files)?;
-    transaction.commit().map(|_| ())
+    transaction.commit()
 }
 
-fn print_summary(reports: &[FileReport], fixes: &[FixOutcome], args: &FixArgs) {
+/// A fix that could not be written counts as nothing fixed: the summary and the JSON report
+/// say why instead of "fixed N issues".
+fn not_written(fix: &mut FixOutcome, error: &WriteError) {
+    fix.blocked = Some(format!("not written: {error}"));
+    fix.applied.clear();
+    fix.new_text = None;
+    fix.files.clear();
+}
+
+fn print_summary(
+    reports: &[FileReport],
+    fixes: &[FixOutcome],
+    unwritten: &HashSet<usize>,
+    args: &FixArgs,
+) -> Result<(), String> {
     let common = &args.common;
     if common.format != Format::Text {
         let entries: Vec<Entry<'_>> = reports
@@ -137,8 +178,11 @@ fn print_summary(reports: &[FileReport], fixes: &[FixOutcome], args: &FixArgs) {
                 fix: Some(fix),
             })
             .collect();
-        output::print(&entries, common, None);
-        return;
+        return if output::print(&entries, common, None) {
+            Ok(())
+        } else {
+            Err("the report was not written".to_string())
+        };
     }
     for report in reports.iter() {
         if let Some(error) = &report.error {
@@ -146,10 +190,13 @@ fn print_summary(reports: &[FileReport], fixes: &[FixOutcome], args: &FixArgs) {
         }
     }
     if common.quiet {
-        return;
+        return Ok(());
     }
     let verb = if args.write { "fixed" } else { "would fix" };
-    for (report, fix) in reports.iter().zip(fixes) {
+    for (index, (report, fix)) in reports.iter().zip(fixes).enumerate() {
+        if unwritten.contains(&index) {
+            continue;
+        }
         if let Some(blocked) = &fix.blocked {
             eprintln!("{}: {blocked}", report.path.display());
             continue;
@@ -184,12 +231,21 @@ fn print_summary(reports: &[FileReport], fixes: &[FixOutcome], args: &FixArgs) {
     }
     let changed = fixes.iter().filter(|f| f.new_text.is_some()).count();
     let total: usize = fixes.iter().map(|f| f.applied.len()).sum();
-    eprintln!(
-        "{} {} in {}.",
-        if args.write { "Fixed" } else { "Would fix" },
-        count(total, "issue"),
-        count(changed, "file")
-    );
+    let not_written = match unwritten.len() {
+        0 => String::new(),
+        n => format!("; {} not written (see the errors above)", count(n, "file")),
+    };
+    if total == 0 && !unwritten.is_empty() {
+        eprintln!("Nothing fixed{not_written}.");
+    } else {
+        eprintln!(
+            "{} {} in {}{not_written}.",
+            if args.write { "Fixed" } else { "Would fix" },
+            count(total, "issue"),
+            count(changed, "file")
+        );
+    }
+    Ok(())
 }
 
 /// The files a fix would create or extend, as shown to the user (never their contents).

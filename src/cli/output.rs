@@ -61,9 +61,23 @@ pub fn emit(text: &str, common: &CommonArgs) -> bool {
                 false
             }
         },
-        None => {
-            print!("{text}");
-            true
-        }
+        None => match to_stdout(text) {
+            Ok(()) => true,
+            Err(message) => {
+                eprintln!("error: {message}");
+                false
+            }
+        },
     }
+}
+
+/// Writes `text` to stdout. `print!` would panic on a closed pipe (`| head -0`) or a full
+/// device (`> /dev/full`); this says so instead, and the command exits with 2.
+pub fn to_stdout(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to standard output: {e}"))
 }

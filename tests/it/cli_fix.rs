@@ -231,6 +231,17 @@ mod failing_writes {
             fs::read_to_string(dir.path().join("compose.yaml")).unwrap(),
             NEEDS_RESTART
         );
+        // A failed write never claims to have fixed anything.
+        assert!(
+            !r.stderr.contains("fixed 1 issue") && !r.stderr.contains("Fixed"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("Nothing fixed; 1 file not written"),
+            "{}",
+            r.stderr
+        );
     }
 
     #[test]
@@ -248,6 +259,14 @@ mod failing_writes {
         let r = unprivileged(dir.path(), &args("fix", &owned));
         assert_eq!(r.code, 2, "{}", r.stderr);
         assert!(r.stderr.contains("ro/compose.yaml"), "{}", r.stderr);
+        assert!(!r.stderr.contains("ro/compose.yaml: fixed"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("rw/compose.yaml: fixed 1 issue")
+                && r.stderr
+                    .contains("Fixed 1 issue in 1 file; 1 file not written"),
+            "{}",
+            r.stderr
+        );
         assert_eq!(
             fs::read_to_string(dir.path().join("ro/compose.yaml")).unwrap(),
             NEEDS_RESTART

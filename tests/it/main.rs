@@ -10,6 +10,7 @@ mod cli;
 mod cli_config;
 mod cli_fix;
 mod cli_init;
+mod crash_safety;
 mod document_corpus_edits;
 mod document_edits;
 mod document_props;
