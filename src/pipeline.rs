@@ -260,6 +260,7 @@ pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bo
         outcome.applied.extend(next.applied);
         outcome.files.extend(next.files);
         outcome.new_text = next.new_text;
+        outcome.changes = crate::document::change::compose(&outcome.changes, &next.changes);
         // What is left out or refused is what the last round still asks for.
         outcome.skipped_unsafe = next.skipped_unsafe;
         outcome.refused = next.refused;
@@ -325,6 +326,7 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixOutcome {
     }
     if outcome.text != source.document.text() || !result.files.is_empty() {
         result.new_text = Some(outcome.text);
+        result.changes = outcome.changes;
     }
     result
 }

@@ -50,6 +50,7 @@ pub fn run(args: &FixArgs) -> u8 {
                     &report.path,
                     source.document.text(),
                     new_text,
+                    Some(&fix.changes),
                     &secrets,
                     &style
                 )

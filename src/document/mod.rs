@@ -34,6 +34,7 @@
 //! measured it; saphyr-parser needs a fix-up layer for character offsets and loose spans, and
 //! yamlpatch produced wrong documents on ~1 % of corpus edits). Only `index.rs` knows it.
 
+pub mod change;
 mod edit;
 mod error;
 mod index;
@@ -46,6 +47,7 @@ mod value;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
+pub use change::Change;
 pub use edit::{Edit, EditGroup, GroupOutcome, Outcome};
 pub use error::{ConflictKind, EditError, LoadError};
 pub use index::{NodeId, NodeKind, Style};

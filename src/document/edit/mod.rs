@@ -18,6 +18,7 @@ mod plan;
 mod splice;
 mod verify;
 
+use super::change::Change;
 use super::error::EditError;
 use super::path::Path;
 use super::value::Value;
@@ -109,6 +110,8 @@ pub enum GroupOutcome {
 pub struct Outcome {
     pub text: String,
     pub groups: Vec<GroupOutcome>,
+    /// The spliced byte ranges: outside them `text` equals the original byte for byte.
+    pub changes: Vec<Change>,
 }
 
 impl Outcome {
