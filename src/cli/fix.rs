@@ -1,5 +1,7 @@
 //! `shipshape fix`: a diff by default, `--write` in place, `--check` for pull requests.
 
+use rayon::prelude::*;
+
 use super::args::{FixArgs, Format};
 use super::check::{exit_code, prepare, run_pipeline};
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, output};
@@ -21,7 +23,7 @@ pub fn run(args: &FixArgs) -> u8 {
     };
     let reports = run_pipeline(&prepared, common.quiet);
     let fixes: Vec<FixOutcome> = reports
-        .iter()
+        .par_iter()
         .map(|r| pipeline::fix_converged(r, &prepared.options, args.unsafe_fixes))
         .collect();
     let style = output::style(common);

@@ -231,8 +231,8 @@ impl Document {
                 self.alias_targets.insert(id, target);
                 self.anchor_uses.entry(target).or_default().push(id);
             }
-            if let Some((name, _)) = &node.anchor {
-                latest.insert(name, id);
+            if let Some(anchor) = &node.anchor {
+                latest.insert(&anchor.0, id);
             }
         }
     }
@@ -353,7 +353,7 @@ impl<'d> NodeRef<'d> {
     }
 
     pub fn anchor_name(&self) -> Option<&'d str> {
-        self.raw().anchor.as_ref().map(|(n, _)| n.as_str())
+        self.raw().anchor.as_ref().map(|a| a.0.as_str())
     }
 
     pub fn alias_name(&self) -> Option<&'d str> {

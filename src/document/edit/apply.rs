@@ -25,6 +25,9 @@ impl Document {
     }
 }
 
+/// A verified text, where it changed, and its parse (`None` when nothing changed).
+type Trial = (String, Vec<Change>, Option<Document>);
+
 struct Applier<'d> {
     doc: &'d Document,
     groups: &'d [EditGroup],
@@ -80,11 +83,11 @@ impl<'d> Applier<'d> {
         }
         let mut live: Vec<usize> = self.pending().collect();
         self.refuse_conflicts(&mut live);
-        let (text, changes) = match self.trial(&live) {
+        let (text, changes, parsed) = match self.trial(&live) {
             Ok(done) => done,
             Err(error) if live.len() == 1 => {
                 self.results[live[0]] = Some(GroupOutcome::Refused { edit: None, error });
-                (self.doc.text.clone(), Vec::new())
+                (self.doc.text.clone(), Vec::new(), None)
             }
             Err(_) => {
                 let mut accepted = Vec::new();
@@ -92,7 +95,7 @@ impl<'d> Applier<'d> {
                 let second = live.split_off(live.len() / 2);
                 self.accept_into(&mut accepted, &mut done, live);
                 self.accept_into(&mut accepted, &mut done, second);
-                done.unwrap_or_else(|| (self.doc.text.clone(), Vec::new()))
+                done.unwrap_or_else(|| (self.doc.text.clone(), Vec::new(), None))
             }
         };
         let groups = self
@@ -104,6 +107,7 @@ impl<'d> Applier<'d> {
             text,
             groups,
             changes,
+            parsed,
         }
     }
 
@@ -144,9 +148,9 @@ impl<'d> Applier<'d> {
     }
 
     /// The verified text of the original with `groups` applied, and where it changed.
-    fn trial(&self, groups: &[usize]) -> Result<(String, Vec<Change>), EditError> {
+    fn trial(&self, groups: &[usize]) -> Result<Trial, EditError> {
         if groups.is_empty() {
-            return Ok((self.doc.text.clone(), Vec::new()));
+            return Ok((self.doc.text.clone(), Vec::new(), None));
         }
         let planner = Planner::new(self.doc, true);
         let (planned, refused) = planner.plan_all(groups.iter().flat_map(|&g| self.edits_of(g)));
@@ -158,8 +162,8 @@ impl<'d> Applier<'d> {
             p.splices.iter().map(move |s| (depth, s))
         }));
         let text = splice(&self.doc.text, &splices)?;
-        self.verifier.verify(&planned, &splices, &text)?;
-        Ok((text, changes(&splices)))
+        let parsed = self.verifier.verify(&planned, &splices, &text)?;
+        Ok((text, changes(&splices), Some(parsed)))
     }
 
     /// Adds `batch` to `accepted` if together they verify; otherwise tries its halves in
@@ -167,7 +171,7 @@ impl<'d> Applier<'d> {
     fn accept_into(
         &mut self,
         accepted: &mut Vec<usize>,
-        done: &mut Option<(String, Vec<Change>)>,
+        done: &mut Option<Trial>,
         mut batch: Vec<usize>,
     ) {
         if batch.is_empty() {

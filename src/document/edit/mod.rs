@@ -18,6 +18,7 @@ mod plan;
 mod splice;
 mod verify;
 
+use super::Document;
 use super::change::Change;
 use super::error::EditError;
 use super::path::Path;
@@ -112,6 +113,9 @@ pub struct Outcome {
     pub groups: Vec<GroupOutcome>,
     /// The spliced byte ranges: outside them `text` equals the original byte for byte.
     pub changes: Vec<Change>,
+    /// `text` parsed, as the verifier parsed it (`None` when nothing was applied): a caller
+    /// that goes on with the edited text need not parse it again.
+    pub parsed: Option<Document>,
 }
 
 impl Outcome {
