@@ -25,8 +25,8 @@ pub fn compose(first: &[Change], then: &[Change]) -> Vec<Change> {
     // Length differences of the regions already passed (text 1 − text 0, text 2 − text 1).
     let (mut shift_first, mut shift_then) = (0isize, 0isize);
     while i < first.len() || j < then.len() {
-        let take_first = j == then.len()
-            || (i < first.len() && first[i].new.start <= then[j].old.start);
+        let take_first =
+            j == then.len() || (i < first.len() && first[i].new.start <= then[j].old.start);
         let mut region = if take_first {
             first[i].new.clone()
         } else {

@@ -140,7 +140,10 @@ fn ops_around(old: &Lines<'_>, new: &Lines<'_>, changes: &[Change]) -> Option<Ve
         let diff = TextDiff::from_lines(old.bytes(o.clone()), new.bytes(n.clone()));
         for op in diff.ops() {
             let (tag, a, b) = op.as_tag_tuple();
-            let (a, b) = (a.start + o.start..a.end + o.start, b.start + n.start..b.end + n.start);
+            let (a, b) = (
+                a.start + o.start..a.end + o.start,
+                b.start + n.start..b.end + n.start,
+            );
             match tag {
                 DiffTag::Equal => push_equal(&mut ops, a.start, b.start, a.len()),
                 DiffTag::Delete => ops.push(DiffOp::Delete {
@@ -163,7 +166,8 @@ fn ops_around(old: &Lines<'_>, new: &Lines<'_>, changes: &[Change]) -> Option<Ve
         }
         (o_at, n_at) = (o.end, n.end);
     }
-    if old.len() - o_at != new.len() - n_at || old.bytes(o_at..old.len()) != new.bytes(n_at..new.len())
+    if old.len() - o_at != new.len() - n_at
+        || old.bytes(o_at..old.len()) != new.bytes(n_at..new.len())
     {
         return None;
     }
@@ -240,7 +244,9 @@ impl<'a> Lines<'a> {
 
     /// The line holding byte `offset`; `len()` for the end of a text that ends with a newline.
     fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
     }
 
     fn line(&self, i: usize) -> &'a str {
@@ -296,12 +302,18 @@ mod tests {
         // Start of line `line` (0-based); the text's length past the last line.
         let at = |line: usize| match line {
             0 => 0,
-            _ => lines.match_indices('\n').nth(line - 1).map_or(lines.len(), |(i, _)| i + 1),
+            _ => lines
+                .match_indices('\n')
+                .nth(line - 1)
+                .map_or(lines.len(), |(i, _)| i + 1),
         };
         same_as_whole(&lines, &[(at(5)..at(5), "  new: 1\n")]);
         same_as_whole(&lines, &[(at(5)..at(6), ""), (at(9)..at(9), "  x: y\n")]);
         same_as_whole(&lines, &[(at(0)..at(0), "top: 1\n"), (at(39)..at(40), "")]);
-        same_as_whole(&lines, &[(at(3) + 2..at(3) + 6, "KEY"), (at(30)..at(30), "a\nb\n")]);
+        same_as_whole(
+            &lines,
+            &[(at(3) + 2..at(3) + 6, "KEY"), (at(30)..at(30), "a\nb\n")],
+        );
         same_as_whole(&lines, &[(at(39) + 2..lines.len(), "end")]);
         same_as_whole("a\nb", &[(3..3, "\nc")]);
         same_as_whole("a\r\nb\r\n", &[(3..3, "x\r\n")]);

@@ -9,12 +9,12 @@
 use std::collections::BTreeMap;
 
 use super::plan::Planner;
+use super::splice::TextEdit;
 use super::splice::{order, splice};
 use super::verify::Verifier;
-use super::splice::TextEdit;
 use super::{Edit, EditGroup, GroupOutcome, Outcome};
-use crate::document::change::Change;
 use crate::document::Document;
+use crate::document::change::Change;
 use crate::document::error::EditError;
 
 impl Document {
