@@ -92,6 +92,8 @@ pub struct Refusal {
 #[derive(Debug, Clone, Default)]
 pub struct FixOutcome {
     pub new_text: Option<String>,
+    /// Where `new_text` differs from the file as read (byte ranges of both).
+    pub changes: Vec<crate::document::Change>,
     /// (rule, fix title) of each applied fix.
     pub applied: Vec<(String, String)>,
     /// (rule, title) of unsafe fixes left out.

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 use crate::compose::ProjectFacts;
-use crate::document::GroupOutcome;
+use crate::document::{Document, GroupOutcome};
 use crate::finding::{Finding, Location, Safety, Severity};
 use crate::lockfile::Lockfile;
 use crate::outcome::{FileReport, FixOutcome, Position, Refusal, Refused, Reported};
@@ -289,16 +289,14 @@ const MAX_FIX_ROUNDS: usize = 4;
 
 /// Fixes one file until the rules have nothing left to change, so one run converges.
 pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bool) -> FixOutcome {
-    let mut outcome = fix_file(report, unsafe_fixes);
+    let (mut outcome, mut parsed) = fix_round(report, unsafe_fixes);
     let Some(source) = &report.source else {
         return outcome;
     };
     let locks = Locks::default();
     for _ in 1..MAX_FIX_ROUNDS {
-        let Some(text) = &outcome.new_text else { break };
-        let Ok(document) = crate::document::Document::from_bytes(text.as_bytes()) else {
-            break;
-        };
+        // The verifier's parse of the fixed text: the next round reads that.
+        let Some(document) = parsed.take() else { break };
         let fixed = Arc::new(Source {
             path: source.path.clone(),
             document,
@@ -306,13 +304,15 @@ pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bo
         });
         // The project's facts still hold: earlier rounds only added what the project lacked.
         let pending = lint_source(fixed, options, &locks, report.project.clone());
-        let next = fix_file(&finish(pending, options), unsafe_fixes);
+        let next;
+        (next, parsed) = fix_round(&finish(pending, options), unsafe_fixes);
         if next.new_text.is_none() || next.new_text == outcome.new_text {
             break;
         }
         outcome.applied.extend(next.applied);
         outcome.files.extend(next.files);
         outcome.new_text = next.new_text;
+        outcome.changes = crate::document::change::compose(&outcome.changes, &next.changes);
         // What is left out or refused is what the last round still asks for.
         outcome.skipped_unsafe = next.skipped_unsafe;
         outcome.refused = next.refused;
@@ -322,9 +322,14 @@ pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bo
 
 /// Computes the verified rewrite of one file from its findings' fixes.
 pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixOutcome {
+    fix_round(report, unsafe_fixes).0
+}
+
+/// [`fix_file`], with the parsed new text when there is one.
+fn fix_round(report: &FileReport, unsafe_fixes: bool) -> (FixOutcome, Option<Document>) {
     let mut result = FixOutcome::default();
     let Some(source) = &report.source else {
-        return result;
+        return (result, None);
     };
     if report.validation_errors > 0 {
         result.blocked = Some(format!(
@@ -337,7 +342,7 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixOutcome {
                 "errors"
             }
         ));
-        return result;
+        return (result, None);
     }
     let mut candidates = Vec::new();
     for finding in report.findings.iter().filter(|f| f.suppressed.is_none()) {
@@ -359,7 +364,7 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixOutcome {
         candidates.push((finding.rule.clone(), fix.clone()));
     }
     if candidates.is_empty() {
-        return result;
+        return (result, None);
     }
     let groups: Vec<_> = candidates.iter().map(|(_, fix)| fix.edit_group()).collect();
     let outcome = source.document.apply(&groups);
@@ -376,10 +381,13 @@ pub fn fix_file(report: &FileReport, unsafe_fixes: bool) -> FixOutcome {
             }),
         }
     }
+    let mut parsed = None;
     if outcome.text != source.document.text() || !result.files.is_empty() {
         result.new_text = Some(outcome.text);
+        result.changes = outcome.changes;
+        parsed = outcome.parsed;
     }
-    result
+    (result, parsed)
 }
 
 /// Whether any unsuppressed finding reaches `at_least` (exit code 1).

@@ -1,5 +1,6 @@
 //! `shipshape fix`: a diff by default, `--write` in place, `--check` for pull requests.
 
+use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -25,7 +26,7 @@ pub fn run(args: &FixArgs) -> u8 {
     };
     let reports = run_pipeline(&prepared, common.quiet);
     let mut fixes: Vec<FixOutcome> = reports
-        .iter()
+        .par_iter()
         .map(|r| pipeline::fix_converged(r, &prepared.options, args.unsafe_fixes))
         .collect();
     let style = output::style(common);
@@ -86,6 +87,7 @@ pub fn run(args: &FixArgs) -> u8 {
                 &report.path,
                 source.document.text(),
                 new_text,
+                Some(&fix.changes),
                 &secrets,
                 &style,
             ))

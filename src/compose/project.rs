@@ -143,8 +143,9 @@ struct Loader<'a> {
     sources: &'a SourceCache,
     options: &'a LoadOptions,
     project: Project,
-    /// Interpolated trees of files read only as `extends` bases.
-    extended: HashMap<PathBuf, Option<(FileId, Node)>>,
+    /// Interpolated trees of files read only as `extends` bases, shared by every service
+    /// that extends them (copying a tree per service made fan-in quadratic).
+    extended: HashMap<PathBuf, Option<(FileId, Arc<Node>)>>,
     /// Files named on the command line that hold no document (judged once all are read).
     empty_files: Vec<Origin>,
 }
@@ -257,6 +258,7 @@ impl Loader<'_> {
         if names.is_empty() {
             return;
         }
+        // One copy of the file as written: every service resolves its chain against it.
         let own = tree.clone();
         for name in names {
             let mut seen = vec![(file, name.clone())];
@@ -283,9 +285,9 @@ impl Loader<'_> {
         vars: &Variables,
         seen: &mut Vec<(FileId, String)>,
     ) -> Option<Node> {
-        let service = tree.get("services")?.get(name)?.clone();
-        let Some(extends) = service.get("extends").cloned() else {
-            return Some(service);
+        let service = tree.get("services")?.get(name)?;
+        let Some(extends) = service.get("extends") else {
+            return Some(service.clone());
         };
         let (base_name, base_file) = match &extends.value {
             Value::Str(s) => (s.clone(), None),
@@ -299,18 +301,20 @@ impl Loader<'_> {
                     .and_then(Node::as_str)
                     .map(str::to_string),
             ),
-            _ => return Some(service),
+            _ => return Some(service.clone()),
         };
+        let loaded;
         let (base_tree, base_id) = match &base_file {
-            None => (tree.clone(), file),
+            None => (tree, file),
             Some(relative) => {
                 let dir = self.project.base_dir(file);
                 let path = normalize(&dir.join(relative));
                 let at = extends
                     .get("file")
                     .map_or(extends.origin.clone(), |n| n.origin.clone());
-                let (id, loaded) = self.extends_file(&path, &at, vars)?;
-                (loaded, id)
+                let id;
+                (id, loaded) = self.extends_file(&path, &at, vars)?;
+                (&*loaded, id)
             }
         };
         if seen.iter().any(|(f, n)| *f == base_id && *n == base_name) {
@@ -349,8 +353,8 @@ impl Loader<'_> {
             return None;
         }
         seen.push((base_id, base_name.clone()));
-        let base = self.extended_service(&base_tree, base_id, &base_name, vars, seen)?;
-        let mut service = service;
+        let base = self.extended_service(base_tree, base_id, &base_name, vars, seen)?;
+        let mut service = service.clone();
         if let Some(map) = service.as_map_mut() {
             map.shift_remove("extends");
         }
@@ -367,11 +371,13 @@ impl Loader<'_> {
         path: &Path,
         at: &Origin,
         vars: &Variables,
-    ) -> Option<(FileId, Node)> {
+    ) -> Option<(FileId, Arc<Node>)> {
         if let Some(done) = self.extended.get(path) {
             return done.clone();
         }
-        let loaded = self.read_tree(path, Some(at), vars);
+        let loaded = self
+            .read_tree(path, Some(at), vars)
+            .map(|(id, tree)| (id, Arc::new(tree)));
         if let Some((id, _)) = &loaded {
             self.project
                 .base_dirs

@@ -64,10 +64,11 @@ pub struct Node {
     /// Exact byte range of the node's content (without anchor or tag).
     pub span: Range<usize>,
     /// Byte range of `&name` and the name, when the node defines an anchor.
-    pub anchor: Option<(String, Range<usize>)>,
+    /// Boxed, like `tag`: few nodes have one, and every node pays for the field's size.
+    pub anchor: Option<Box<(String, Range<usize>)>>,
     /// Start of the node's properties (anchor or tag) or of its content.
     pub start: usize,
-    pub tag: Option<String>,
+    pub tag: Option<Box<str>>,
     pub parent: Option<NodeId>,
     /// Position in the parent: the entry index (for a key and its value) or the item index.
     pub slot: usize,
@@ -110,6 +111,9 @@ pub fn build(text: &str, lines: &LineIndex) -> Result<Index, LoadError> {
         builder.event(event, span)?;
     }
     builder.check_duplicates(lines)?;
+    // The node list grew by doubling; a large file keeps it for the whole run.
+    builder.index.nodes.shrink_to_fit();
+    builder.index.comments.shrink_to_fit();
     Ok(builder.index)
 }
 
@@ -227,7 +231,7 @@ impl<'t> Builder<'t> {
         // The anchor event follows the node it names.
         if let Some(node) = self.index.nodes.last_mut() {
             node.start = node.start.min(r.start);
-            node.anchor = Some((name, r));
+            node.anchor = Some(Box::new((name, r)));
         }
     }
 
@@ -306,7 +310,7 @@ impl<'t> Builder<'t> {
             span: r.clone(),
             anchor: None,
             start,
-            tag,
+            tag: tag.map(String::into_boxed_str),
             parent,
             slot,
         });

@@ -34,6 +34,7 @@
 //! measured it; saphyr-parser needs a fix-up layer for character offsets and loose spans, and
 //! yamlpatch produced wrong documents on ~1 % of corpus edits). Only `index.rs` knows it.
 
+pub mod change;
 mod edit;
 mod error;
 mod index;
@@ -46,6 +47,7 @@ mod value;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
+pub use change::Change;
 pub use edit::{Edit, EditGroup, GroupOutcome, Outcome};
 pub use error::{ConflictKind, EditError, LoadError};
 pub use index::{NodeId, NodeKind, Style};
@@ -229,8 +231,8 @@ impl Document {
                 self.alias_targets.insert(id, target);
                 self.anchor_uses.entry(target).or_default().push(id);
             }
-            if let Some((name, _)) = &node.anchor {
-                latest.insert(name, id);
+            if let Some(anchor) = &node.anchor {
+                latest.insert(&anchor.0, id);
             }
         }
     }
@@ -351,7 +353,7 @@ impl<'d> NodeRef<'d> {
     }
 
     pub fn anchor_name(&self) -> Option<&'d str> {
-        self.raw().anchor.as_ref().map(|(n, _)| n.as_str())
+        self.raw().anchor.as_ref().map(|a| a.0.as_str())
     }
 
     pub fn alias_name(&self) -> Option<&'d str> {

@@ -109,7 +109,12 @@ fn pipeline_on(path: &Path, pack: &str) -> Outcome {
     for (r, fix) in reports.iter().zip(&fixes) {
         if let (Some(source), Some(new)) = (&r.source, &fix.new_text) {
             let secrets = report::secrets_of(r);
-            let _ = report::diff::unified(&r.path, source.document.text(), new, &secrets, &style);
+            let old = source.document.text();
+            // The diff built around the engine's changes is the whole-text diff.
+            let around =
+                report::diff::unified(&r.path, old, new, Some(&fix.changes), &secrets, &style);
+            let whole = report::diff::unified(&r.path, old, new, None, &secrets, &style);
+            assert_eq!(around, whole, "{}", r.path.display());
         }
     }
     Outcome {

@@ -9,10 +9,12 @@
 use std::collections::BTreeMap;
 
 use super::plan::Planner;
+use super::splice::TextEdit;
 use super::splice::{order, splice};
 use super::verify::Verifier;
 use super::{Edit, EditGroup, GroupOutcome, Outcome};
 use crate::document::Document;
+use crate::document::change::Change;
 use crate::document::error::EditError;
 
 impl Document {
@@ -22,6 +24,9 @@ impl Document {
         Applier::new(self, groups).run()
     }
 }
+
+/// A verified text, where it changed, and its parse (`None` when nothing changed).
+type Trial = (String, Vec<Change>, Option<Document>);
 
 struct Applier<'d> {
     doc: &'d Document,
@@ -78,19 +83,19 @@ impl<'d> Applier<'d> {
         }
         let mut live: Vec<usize> = self.pending().collect();
         self.refuse_conflicts(&mut live);
-        let text = match self.trial(&live) {
-            Ok(text) => text,
+        let (text, changes, parsed) = match self.trial(&live) {
+            Ok(done) => done,
             Err(error) if live.len() == 1 => {
                 self.results[live[0]] = Some(GroupOutcome::Refused { edit: None, error });
-                self.doc.text.clone()
+                (self.doc.text.clone(), Vec::new(), None)
             }
             Err(_) => {
                 let mut accepted = Vec::new();
-                let mut text = None;
+                let mut done = None;
                 let second = live.split_off(live.len() / 2);
-                self.accept_into(&mut accepted, &mut text, live);
-                self.accept_into(&mut accepted, &mut text, second);
-                text.unwrap_or_else(|| self.doc.text.clone())
+                self.accept_into(&mut accepted, &mut done, live);
+                self.accept_into(&mut accepted, &mut done, second);
+                done.unwrap_or_else(|| (self.doc.text.clone(), Vec::new(), None))
             }
         };
         let groups = self
@@ -98,7 +103,12 @@ impl<'d> Applier<'d> {
             .into_iter()
             .map(|r| r.unwrap_or(GroupOutcome::Applied))
             .collect();
-        Outcome { text, groups }
+        Outcome {
+            text,
+            groups,
+            changes,
+            parsed,
+        }
     }
 
     fn pending(&self) -> impl Iterator<Item = usize> + '_ {
@@ -137,10 +147,10 @@ impl<'d> Applier<'d> {
         }
     }
 
-    /// The verified text of the original with `groups` applied.
-    fn trial(&self, groups: &[usize]) -> Result<String, EditError> {
+    /// The verified text of the original with `groups` applied, and where it changed.
+    fn trial(&self, groups: &[usize]) -> Result<Trial, EditError> {
         if groups.is_empty() {
-            return Ok(self.doc.text.clone());
+            return Ok((self.doc.text.clone(), Vec::new(), None));
         }
         let planner = Planner::new(self.doc, true);
         let (planned, refused) = planner.plan_all(groups.iter().flat_map(|&g| self.edits_of(g)));
@@ -152,8 +162,8 @@ impl<'d> Applier<'d> {
             p.splices.iter().map(move |s| (depth, s))
         }));
         let text = splice(&self.doc.text, &splices)?;
-        self.verifier.verify(&planned, &splices, &text)?;
-        Ok(text)
+        let parsed = self.verifier.verify(&planned, &splices, &text)?;
+        Ok((text, changes(&splices), Some(parsed)))
     }
 
     /// Adds `batch` to `accepted` if together they verify; otherwise tries its halves in
@@ -161,7 +171,7 @@ impl<'d> Applier<'d> {
     fn accept_into(
         &mut self,
         accepted: &mut Vec<usize>,
-        text: &mut Option<String>,
+        done: &mut Option<Trial>,
         mut batch: Vec<usize>,
     ) {
         if batch.is_empty() {
@@ -172,16 +182,33 @@ impl<'d> Applier<'d> {
         match self.trial(&candidate) {
             Ok(verified) => {
                 *accepted = candidate;
-                *text = Some(verified);
+                *done = Some(verified);
             }
             Err(error) if batch.len() == 1 => {
                 self.results[batch[0]] = Some(GroupOutcome::Refused { edit: None, error });
             }
             Err(_) => {
                 let second = batch.split_off(batch.len() / 2);
-                self.accept_into(accepted, text, batch);
-                self.accept_into(accepted, text, second);
+                self.accept_into(accepted, done, batch);
+                self.accept_into(accepted, done, second);
             }
         }
     }
+}
+
+/// Where ordered splices put their text in the output.
+fn changes(splices: &[TextEdit]) -> Vec<Change> {
+    let mut grown = 0isize;
+    splices
+        .iter()
+        .map(|s| {
+            // Splices lie inside the original, so no start moves below zero.
+            let start = s.range.start.saturating_add_signed(grown);
+            grown += s.text.len() as isize - s.range.len() as isize;
+            Change {
+                old: s.range.clone(),
+                new: start..start + s.text.len(),
+            }
+        })
+        .collect()
 }

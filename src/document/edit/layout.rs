@@ -213,7 +213,7 @@ impl<'d> Layout<'d> {
             .raw()
             .anchor
             .as_ref()
-            .map(|(name, _)| format!(" &{name}"))
+            .map(|a| format!(" &{}", a.0))
             .unwrap_or_default();
         Ok(vec![TextEdit::new(
             start..end,

@@ -18,6 +18,8 @@ mod plan;
 mod splice;
 mod verify;
 
+use super::Document;
+use super::change::Change;
 use super::error::EditError;
 use super::path::Path;
 use super::value::Value;
@@ -109,6 +111,11 @@ pub enum GroupOutcome {
 pub struct Outcome {
     pub text: String,
     pub groups: Vec<GroupOutcome>,
+    /// The spliced byte ranges: outside them `text` equals the original byte for byte.
+    pub changes: Vec<Change>,
+    /// `text` parsed, as the verifier parsed it (`None` when nothing was applied): a caller
+    /// that goes on with the edited text need not parse it again.
+    pub parsed: Option<Document>,
 }
 
 impl Outcome {

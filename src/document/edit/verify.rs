@@ -6,7 +6,7 @@
 //! document, and they apply deepest and last first (by path, descending; at one path the
 //! content, then the key's rename, then the removal), so no edit moves what another names.
 
-use std::cell::OnceCell;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use serde::Deserialize;
@@ -20,27 +20,29 @@ use crate::document::error::EditError;
 use crate::document::path::{Path, Segment};
 use crate::document::value::scalar_key;
 
-/// Verifies edited texts of one document; loads the original once, on first use, for all
-/// the trials of one call.
+/// Verifies edited texts of one document. The original is loaded on first use and handed to
+/// the first verification, which turns it into the intended value (no copy: on a large file
+/// a copy costs as much as the load); a later trial, after a failed one, loads it again.
 pub(super) struct Verifier<'d> {
     original: &'d Document,
-    loaded: OnceCell<Result<Vec<Y>, String>>,
+    loaded: RefCell<Option<Vec<Y>>>,
 }
 
 impl<'d> Verifier<'d> {
     pub fn new(original: &'d Document) -> Self {
         Verifier {
             original,
-            loaded: OnceCell::new(),
+            loaded: RefCell::new(None),
         }
     }
 
+    /// Checks `new_text` and returns its parse (the caller may go on editing it).
     pub fn verify(
         &self,
         planned: &[Planned],
         splices: &[TextEdit],
         new_text: &str,
-    ) -> Result<(), EditError> {
+    ) -> Result<Document, EditError> {
         let original = self.original;
         let what = describe(planned);
         let fail = |divergence: String| EditError::Verify {
@@ -48,33 +50,43 @@ impl<'d> Verifier<'d> {
             divergence,
         };
         check_untouched_bytes(&original.text, splices, new_text).map_err(&fail)?;
+        self.check_value(planned, new_text).map_err(&fail)?;
+        // Parsed only once the loaded values are gone: on a large file the two loads and
+        // the parse are each several times the text, and need not be held together.
         let edited = Document::parse(new_text)
             .map_err(|e| fail(format!("the output does not parse: {e}")))?;
         check_comments(original, &edited, splices).map_err(&fail)?;
-        let before = self
-            .loaded
-            .get_or_init(|| load(&original.text).map_err(|e| e.to_string()))
-            .clone()
-            .map_err(|e| fail(format!("cannot load the original for comparison: {e}")))?;
-        let after = load(new_text).map_err(|e| fail(format!("the output does not load: {e}")))?;
+        Ok(edited)
+    }
+
+    /// The edited text loads (with the independent parser) as the original's value with
+    /// the planned edits applied.
+    fn check_value(&self, planned: &[Planned], new_text: &str) -> Result<(), String> {
+        let original = self.original;
+        let before = match self.loaded.take() {
+            Some(before) => before,
+            None => load(&original.text)
+                .map_err(|e| format!("cannot load the original for comparison: {e}"))?,
+        };
+        let after = load(new_text).map_err(|e| format!("the output does not load: {e}"))?;
         if before.len() != after.len() {
-            return Err(fail(format!(
+            return Err(format!(
                 "the file had {} documents and now has {}",
                 before.len(),
                 after.len()
-            )));
+            ));
         }
         let mut intended = before;
         if let Some(first) = intended.first_mut() {
-            apply_all(first, planned).map_err(&fail)?;
+            apply_all(first, planned)?;
         }
         for (i, (want, got)) in intended.iter().zip(&after).enumerate() {
             if want != got {
                 let at = first_difference(want, got, &mut Vec::new()).unwrap_or_default();
-                return Err(fail(format!(
+                return Err(format!(
                     "document {} differs from the intended value at {at}",
                     i + 1
-                )));
+                ));
             }
         }
         Ok(())
@@ -118,9 +130,13 @@ fn check_comments(old: &Document, new: &Document, splices: &[TextEdit]) -> Resul
         *present.entry(text.trim_end()).or_default() += 1;
     }
     for (range, text) in old.comments() {
-        let removed = splices
+        // Splices are ordered and do not overlap, so their ends are ordered too: the first
+        // that could cover the comment is found by bisection.
+        let first = splices.partition_point(|s| s.range.end <= range.start);
+        let removed = splices[first..]
             .iter()
-            .any(|s| s.range.start < range.end && range.start < s.range.end);
+            .take_while(|s| s.range.start < range.end)
+            .any(|s| range.start < s.range.end);
         if removed {
             continue;
         }

@@ -2,6 +2,7 @@
 //! and the 0.0.0.0 wildcard overlap) cannot both start. Compose itself accepts the file, so
 //! this is a warning; an unparsable port is an error (Compose refuses it).
 
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 use super::services;
@@ -18,7 +19,7 @@ struct Binding {
 }
 
 pub fn check(model: &Node, problems: &mut Vec<Problem>) {
-    let mut bindings: Vec<Binding> = Vec::new();
+    let mut bindings = Bindings::default();
     for (name, service) in services(model) {
         for item in service
             .get("ports")
@@ -26,7 +27,7 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
             .unwrap_or_default()
         {
             for binding in published(name, item, problems) {
-                if let Some(first) = bindings.iter().find(|b| overlaps(b, &binding)) {
+                if let Some(first) = bindings.first_overlap(&binding) {
                     let port = show_range(&binding.host);
                     let message = format!(
                         "host port {port}/{} of service \"{name}\" is already published by service \"{}\"; only one can start",
@@ -107,6 +108,47 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
             }
         }
         _ => Vec::new(),
+    }
+}
+
+/// The bindings seen so far, found by host port so that a file with thousands of published
+/// ports is checked in linear time. Ranges (rare) are kept apart and compared with everything.
+#[derive(Default)]
+struct Bindings {
+    all: Vec<Binding>,
+    /// (protocol, host port) → indices into `all` of single-port bindings, in order.
+    by_port: HashMap<(String, u32), Vec<usize>>,
+    /// Indices into `all` of bindings of a port range, in order.
+    ranges: Vec<usize>,
+}
+
+impl Bindings {
+    /// The earliest binding that overlaps `binding`.
+    fn first_overlap(&self, binding: &Binding) -> Option<&Binding> {
+        let overlapping = |&&i: &&usize| overlaps(&self.all[i], binding);
+        let first = if binding.host.start() == binding.host.end() {
+            let key = (binding.protocol.clone(), *binding.host.start());
+            let single = self
+                .by_port
+                .get(&key)
+                .and_then(|list| list.iter().find(overlapping));
+            let range = self.ranges.iter().find(overlapping);
+            single.into_iter().chain(range).min().copied()
+        } else {
+            (0..self.all.len()).find(|i| overlapping(&i))
+        };
+        first.map(|i| &self.all[i])
+    }
+
+    fn push(&mut self, binding: Binding) {
+        let i = self.all.len();
+        if binding.host.start() == binding.host.end() {
+            let key = (binding.protocol.clone(), *binding.host.start());
+            self.by_port.entry(key).or_default().push(i);
+        } else {
+            self.ranges.push(i);
+        }
+        self.all.push(binding);
     }
 }
 
