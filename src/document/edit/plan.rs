@@ -6,7 +6,7 @@
 //! change also shows are known to the verifier. Removals that together empty a collection
 //! leave `{}` / `[]`, like the removal of its only member.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::Edit;
 use super::conflict::{Footprints, Resolved};
@@ -95,17 +95,30 @@ impl<'d> Planner<'d> {
                 by_parent.entry(parent).or_default().push(i);
             }
         }
+        // Every path at or above a non-removal edit: an insertion into a collection keeps it
+        // alive, and the member-wise removals fit. A set keeps this linear in the edits.
+        let mut refilled: HashSet<Path> = HashSet::new();
+        for p in planned
+            .iter()
+            .filter(|p| !matches!(p.edit, Edit::Remove { .. }))
+        {
+            let mut path = Some(p.edit.path().clone());
+            while let Some(at) = path {
+                path = at.parent();
+                if !refilled.insert(at) {
+                    break;
+                }
+            }
+        }
         for (parent, removals) in by_parent {
+            if removals.len() < 2 || refilled.contains(&parent) {
+                continue;
+            }
             let Some(node) = self.doc.lookup(&parent) else {
                 continue;
             };
             let members = node.entries().count() + node.items().count();
-            // An insertion into the collection keeps it alive: the member-wise removals fit.
-            let refilled = planned.iter().any(|p| {
-                !matches!(p.edit, Edit::Remove { .. })
-                    && p.edit.path().segments().starts_with(parent.segments())
-            });
-            if removals.len() < 2 || removals.len() != members || refilled {
+            if removals.len() != members {
                 continue;
             }
             let empty = if node.is_mapping() { "{}" } else { "[]" };

@@ -128,9 +128,9 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     findings
 }
 
-fn top_level_secret_names(ctx: &Context<'_>) -> Vec<(String, Option<String>)> {
+fn top_level_secret_names(ctx: &Context<'_>) -> Taken {
     let Some(secrets) = ctx.root().and_then(|r| merge::get(r, "secrets")) else {
-        return Vec::new();
+        return Taken::new();
     };
     merge::entries(secrets)
         .into_iter()
@@ -279,11 +279,15 @@ fn secret_file(dir: &str, name: &str) -> String {
     format!("./{dir}/{name}.txt")
 }
 
+/// Secret names (and env files, as `env-file:<path>`) in use: from the file, with the file
+/// each declares, or claimed in this run (`None`). A map: thousands of services stay linear.
+type Taken = std::collections::HashMap<String, Option<String>>;
+
 /// A name no other top-level secret uses for another file (deterministic: `_2`, `_3`, …).
-fn free_name(wanted: &str, dir: &str, taken: &mut Vec<(String, Option<String>)>) -> String {
+fn free_name(wanted: &str, dir: &str, taken: &mut Taken) -> String {
     let mut candidate = wanted.to_string();
     let mut n = 1;
-    while let Some((_, existing)) = taken.iter().find(|(name, _)| *name == candidate) {
+    while let Some(existing) = taken.get(&candidate) {
         if existing.as_deref() == Some(secret_file(dir, &candidate).as_str()) {
             return candidate;
         }
@@ -292,12 +296,12 @@ fn free_name(wanted: &str, dir: &str, taken: &mut Vec<(String, Option<String>)>)
     }
     // Taken for this run: another service whose name sanitizes alike (`my-app`, `my_app`)
     // gets the next name, never the same file.
-    taken.push((candidate.clone(), None));
+    taken.insert(candidate.clone(), None);
     candidate
 }
 
 /// `<dir>/<service>.env`, unique in this run (services whose names sanitize alike differ).
-fn free_env_file(service: &str, dir: &str, taken: &mut Vec<(String, Option<String>)>) -> String {
+fn free_env_file(service: &str, dir: &str, taken: &mut Taken) -> String {
     let mut n = 1;
     loop {
         let suffix = if n == 1 {
@@ -307,8 +311,8 @@ fn free_env_file(service: &str, dir: &str, taken: &mut Vec<(String, Option<Strin
         };
         let file = format!("{dir}/{service}{suffix}.env");
         let key = format!("env-file:{file}");
-        if !taken.iter().any(|(name, _)| *name == key) {
-            taken.push((key, None));
+        if !taken.contains_key(&key) {
+            taken.insert(key, None);
             return file;
         }
         n += 1;
@@ -321,7 +325,7 @@ fn service_finding(
     options: &Options,
     service: &Service<'_>,
     secrets: &[Secret<'_>],
-    taken: &mut Vec<(String, Option<String>)>,
+    taken: &mut Taken,
 ) -> Finding {
     let keys: Vec<String> = secrets.iter().map(|s| format!("`{}`", s.key)).collect();
     let message = format!(
@@ -355,7 +359,7 @@ fn plan_fix(
     options: &Options,
     service: &Service<'_>,
     secrets: &[Secret<'_>],
-    taken: &mut Vec<(String, Option<String>)>,
+    taken: &mut Taken,
 ) -> Option<Fix> {
     let dir = options.secrets_dir.trim_end_matches('/');
     let mut edits = Vec::new();
@@ -521,12 +525,12 @@ mod tests {
 
     #[test]
     fn names_are_deterministic() {
-        let mut taken = vec![("db_pw".to_string(), Some("./other.txt".to_string()))];
+        let mut taken = Taken::from([("db_pw".to_string(), Some("./other.txt".to_string()))]);
         assert_eq!(free_name("db_pw", "secrets", &mut taken), "db_pw_2");
         // A second secret wanting the same name in the same run gets its own.
         assert_eq!(free_name("db_pw", "secrets", &mut taken), "db_pw_3");
         // One the file already declares with that very file is reused.
-        let mut declared = vec![("x".to_string(), Some("./secrets/x.txt".to_string()))];
+        let mut declared = Taken::from([("x".to_string(), Some("./secrets/x.txt".to_string()))]);
         assert_eq!(free_name("x", "secrets", &mut declared), "x");
         assert_eq!(secret_name("my-app", "API.KEY"), "my_app_api_key");
     }
