@@ -154,7 +154,7 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     println!(
         "document engine benchmarks ({} available cores)",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
     );
     let files = corpus();
     let bytes: usize = files.iter().map(String::len).sum();

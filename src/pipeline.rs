@@ -136,7 +136,10 @@ impl Locks {
     fn for_file(&self, file: &Path) -> Option<Arc<LockState>> {
         let path = Lockfile::find_for(file.parent().unwrap_or(Path::new(".")))?;
         // A poisoned lock only means another thread panicked; the map is still consistent.
-        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let state = cache
             .entry(path)
             .or_insert_with_key(|path| Arc::new(Lockfile::load(path).map_err(|e| e.to_string())));

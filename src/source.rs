@@ -78,7 +78,9 @@ impl SourceCache {
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Result<Arc<Source>, SourceError>>> {
         // A panic while holding the lock cannot leave the map half-updated (single insert).
-        self.files.lock().unwrap_or_else(|e| e.into_inner())
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -15,7 +15,7 @@ use crate::scope::{ScopeSettings, Scopes};
 use crate::source::SourceCache;
 
 /// What every command that reads compose files prepares first.
-pub struct Prepared {
+pub(super) struct Prepared {
     pub files: Vec<PathBuf>,
     pub sources: SourceCache,
     pub options: RunOptions,
@@ -25,7 +25,7 @@ pub struct Prepared {
     pub stdin: Option<PathBuf>,
 }
 
-pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepared, String> {
+pub(super) fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepared, String> {
     let cwd =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let sources = SourceCache::new();
@@ -106,7 +106,7 @@ pub fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result<Prepar
 }
 
 /// Runs the pipeline with a progress bar on a terminal for long runs.
-pub fn run_pipeline(prepared: &Prepared, quiet: bool) -> Vec<FileReport> {
+pub(super) fn run_pipeline(prepared: &Prepared, quiet: bool) -> Vec<FileReport> {
     let show = !quiet
         && prepared.files.len() > 50
         && std::io::stderr().is_terminal()
@@ -125,7 +125,7 @@ pub fn run_pipeline(prepared: &Prepared, quiet: bool) -> Vec<FileReport> {
 }
 
 /// `-f A -f B`: the files named are one project, merged in that order.
-pub fn with_project(common: &CommonArgs, files: &[PathBuf]) -> CommonArgs {
+pub(super) fn with_project(common: &CommonArgs, files: &[PathBuf]) -> CommonArgs {
     let mut common = common.clone();
     if !files.is_empty() {
         common.paths = files.to_vec();
@@ -186,7 +186,7 @@ fn unknown_name(place: &str, id: &str, known: &[&str]) -> Result<(), String> {
 }
 
 /// Exit code: 2 when a file could not be processed, 1 when a finding reaches `at_least`.
-pub fn exit_code(reports: &[FileReport], fatal: bool, at_least: Severity) -> u8 {
+pub(super) fn exit_code(reports: &[FileReport], fatal: bool, at_least: Severity) -> u8 {
     if fatal || reports.iter().any(|r| r.error.is_some()) {
         EXIT_ERROR
     } else if pipeline::has_findings(reports, at_least) {
@@ -206,7 +206,7 @@ struct Gate {
     fix_hints: bool,
 }
 
-pub fn run_check(args: &CheckArgs) -> u8 {
+pub(super) fn run_check(args: &CheckArgs) -> u8 {
     if args.statistics && !matches!(args.common.format, Format::Text | Format::Json) {
         eprintln!(
             "error: --statistics prints text or json, not {:?}",
@@ -228,7 +228,7 @@ pub fn run_check(args: &CheckArgs) -> u8 {
 }
 
 /// `validate`: fails only on what Compose rejects; warnings are reported but pass.
-pub fn run(common: &CommonArgs, validate: bool, lint: bool) -> u8 {
+pub(super) fn run(common: &CommonArgs, validate: bool, lint: bool) -> u8 {
     let gate = Gate {
         fail_on: Severity::Error,
         exit_zero: false,
@@ -326,7 +326,7 @@ fn shell_word(word: &str) -> String {
     }
 }
 
-pub fn run_validate(args: &ValidateArgs) -> u8 {
+pub(super) fn run_validate(args: &ValidateArgs) -> u8 {
     if args.files.is_empty() {
         return run(&args.common, true, false);
     }

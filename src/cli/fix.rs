@@ -14,7 +14,7 @@ use crate::report::{self, Entry};
 use crate::source::Source;
 use crate::write::{self, PlannedWrite, Transaction, WriteError};
 
-pub fn run(args: &FixArgs) -> u8 {
+pub(super) fn run(args: &FixArgs) -> u8 {
     let common = &super::check::with_project(&args.common, &args.files);
     // Validation first: a file Compose rejects is reported and left untouched.
     let prepared = match prepare(common, true, true) {
@@ -186,7 +186,7 @@ fn print_summary(
             Err("the report was not written".to_string())
         };
     }
-    for report in reports.iter() {
+    for report in reports {
         if let Some(error) = &report.error {
             eprintln!("error: {error}");
         }

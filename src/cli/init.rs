@@ -7,7 +7,7 @@ use super::args::{CommonArgs, InitArgs};
 use super::check::{prepare, run_pipeline};
 use super::{EXIT_CLEAN, EXIT_ERROR};
 
-pub fn run(args: &InitArgs) -> u8 {
+pub(super) fn run(args: &InitArgs) -> u8 {
     // Today's findings under the packs asked for, ignoring any config (it is being replaced).
     let common = CommonArgs {
         paths: args.paths.clone(),

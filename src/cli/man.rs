@@ -6,14 +6,14 @@ use clap::CommandFactory;
 use super::args::Cli;
 use super::{EXIT_CLEAN, EXIT_ERROR};
 
-pub fn completions(shell: clap_complete::Shell) -> u8 {
+pub(super) fn completions(shell: clap_complete::Shell) -> u8 {
     let mut command = Cli::command();
     clap_complete::generate(shell, &mut command, "shipshape", &mut std::io::stdout());
     EXIT_CLEAN
 }
 
 /// The man page of `shipshape`, or of one of its commands (`shipshape-check(1)`, ...).
-pub fn man_page(command: Option<&str>) -> u8 {
+pub(super) fn man_page(command: Option<&str>) -> u8 {
     let root = Cli::command();
     let page = match command {
         None => root,

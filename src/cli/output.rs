@@ -3,7 +3,7 @@
 use super::args::{CommonArgs, Format};
 use crate::report::{self, Entry, Style};
 
-pub fn style(common: &CommonArgs) -> Style {
+pub(super) fn style(common: &CommonArgs) -> Style {
     Style {
         // A file is never colored.
         color: common.output_file.is_none() && super::use_color(common),
@@ -14,13 +14,17 @@ pub fn style(common: &CommonArgs) -> Style {
 
 /// Renders findings (and fix summaries) in the chosen format and prints them; `closing` is
 /// appended to a text report (after the summary line).
-pub fn print(entries: &[Entry<'_>], common: &CommonArgs, closing: Option<String>) -> bool {
+pub(super) fn print(entries: &[Entry<'_>], common: &CommonArgs, closing: Option<String>) -> bool {
     let text = render(entries, common, closing);
     emit(&text, common)
 }
 
 /// The report in the chosen format; load errors of a text report go to stderr.
-pub fn render(entries: &[Entry<'_>], common: &CommonArgs, closing: Option<String>) -> String {
+pub(super) fn render(
+    entries: &[Entry<'_>],
+    common: &CommonArgs,
+    closing: Option<String>,
+) -> String {
     let style = style(common);
     match common.format {
         Format::Text => {
@@ -42,7 +46,7 @@ pub fn render(entries: &[Entry<'_>], common: &CommonArgs, closing: Option<String
 }
 
 /// Load errors, for the text formats that do not carry them.
-pub fn print_errors(entries: &[Entry<'_>]) {
+pub(super) fn print_errors(entries: &[Entry<'_>]) {
     for entry in entries {
         if let Some(error) = &entry.report.error {
             eprintln!("error: {error}");
@@ -52,7 +56,7 @@ pub fn print_errors(entries: &[Entry<'_>]) {
 
 /// Writes `text` to `--output-file` or standard output; false (after saying why) when the
 /// file cannot be written.
-pub fn emit(text: &str, common: &CommonArgs) -> bool {
+pub(super) fn emit(text: &str, common: &CommonArgs) -> bool {
     match &common.output_file {
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => true,
@@ -73,7 +77,7 @@ pub fn emit(text: &str, common: &CommonArgs) -> bool {
 
 /// Writes `text` to stdout. `print!` would panic on a closed pipe (`| head -0`) or a full
 /// device (`> /dev/full`); this says so instead, and the command exits with 2.
-pub fn to_stdout(text: &str) -> Result<(), String> {
+pub(super) fn to_stdout(text: &str) -> Result<(), String> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     stdout

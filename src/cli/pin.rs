@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::lockfile::LOCK_FILE_NAME;
 use crate::pin::{ImageUse, Outcome, Settings, collect_images, pin_images, updated_lock};
 
-pub fn run(args: &PinArgs) -> u8 {
+pub(super) fn run(args: &PinArgs) -> u8 {
     let settings = match settings(args) {
         Ok(settings) => settings,
         Err(message) => {

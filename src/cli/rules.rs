@@ -5,7 +5,7 @@ use super::{EXIT_CLEAN, EXIT_ERROR, output};
 use crate::rules::REGISTRY;
 use crate::rules::registry::packs_of;
 
-pub fn list(args: &RulesArgs) -> u8 {
+pub(super) fn list(args: &RulesArgs) -> u8 {
     if args.format == Format::Json {
         let rules: Vec<serde_json::Value> = REGISTRY
             .iter()
@@ -40,7 +40,7 @@ fn print(text: &str) -> u8 {
     }
 }
 
-pub fn show(id: &str) -> u8 {
+pub(super) fn show(id: &str) -> u8 {
     match REGISTRY.iter().find(|r| r.id == id) {
         Some(rule) => print(&format!("# {}\n\n{}\n", rule.id, rule.doc.trim_end())),
         None => show_check(id),

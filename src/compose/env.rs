@@ -13,7 +13,7 @@ use super::template;
 pub type Variables = HashMap<String, String>;
 
 /// Reads the variables for a project in `project_dir`.
-pub fn project_variables(
+pub(super) fn project_variables(
     project_dir: &Path,
     env_files: &[PathBuf],
     process: &Variables,
@@ -52,7 +52,7 @@ fn read_into(path: &Path, process: &Variables, vars: &mut Variables) -> Result<(
 }
 
 /// Parses dotenv text; `lookup` resolves `${VAR}` in unquoted and double-quoted values.
-pub fn parse(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+pub(super) fn parse(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = Vec::new();
     let mut lines = text.lines();
     while let Some(line) = lines.next() {

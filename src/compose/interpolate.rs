@@ -108,7 +108,7 @@ const CASTS: &[(&[&str], Cast)] = &[
 ];
 
 /// Interpolates `node` in place (when `interpolate`), then applies Compose's casts.
-pub fn interpolate(
+pub(super) fn interpolate(
     node: &mut Node,
     env: &dyn Lookup,
     interpolate: bool,

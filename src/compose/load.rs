@@ -24,14 +24,14 @@ const ALIAS_RATIO_HIGH: usize = 4_000_000;
 
 /// A problem found while reading the tree; the caller turns it into a finding.
 #[derive(Debug, Clone)]
-pub struct LoadProblem {
+pub(super) struct LoadProblem {
     pub origin: Origin,
     pub message: String,
 }
 
 /// Reads the first document of `doc` (None when the file holds no document, or when it is
 /// refused as a whole: then a problem says why).
-pub fn load(doc: &Document, file: FileId) -> (Option<Node>, Vec<LoadProblem>) {
+pub(super) fn load(doc: &Document, file: FileId) -> (Option<Node>, Vec<LoadProblem>) {
     let mut loader = Loader {
         file,
         problems: Vec::new(),

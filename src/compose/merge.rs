@@ -25,7 +25,7 @@ const KEYED: &[&str] = &[
 ];
 
 /// Merges `over` onto `base`; `path` is the attribute path of both (for the special rules).
-pub fn merge(base: Node, over: Node, path: &[&str]) -> Node {
+pub(super) fn merge(base: Node, over: Node, path: &[&str]) -> Node {
     if over.tag == Some(MergeTag::Override) {
         return strip_tags(over);
     }
@@ -129,7 +129,7 @@ fn merge_maps(base: Node, over: Node, path: &[&str]) -> Node {
 }
 
 /// Removes merge tags (and `!reset` entries) from a value that has nothing to merge with.
-pub fn strip_tags(mut node: Node) -> Node {
+pub(super) fn strip_tags(mut node: Node) -> Node {
     clear_tags(&mut node);
     node
 }
@@ -150,7 +150,7 @@ fn clear_tags(node: &mut Node) {
 }
 
 /// Whether any node holds `!reset` or `!override`.
-pub fn has_merge_tags(node: &Node) -> bool {
+pub(super) fn has_merge_tags(node: &Node) -> bool {
     node.tag.is_some()
         || match &node.value {
             Value::Map(entries) => entries.values().any(|e| has_merge_tags(&e.node)),

@@ -59,7 +59,7 @@ pub struct Item {
 }
 
 #[derive(Debug, Clone)]
-pub struct Node {
+pub(super) struct Node {
     pub kind: NodeKind,
     /// Exact byte range of the node's content (without anchor or tag).
     pub span: Range<usize>,
@@ -76,25 +76,25 @@ pub struct Node {
 
 /// A comment: its byte range covers `#` up to the end of the line.
 #[derive(Debug, Clone)]
-pub struct Comment {
+pub(super) struct Comment {
     pub span: Range<usize>,
 }
 
 #[derive(Debug, Clone)]
-pub struct DocumentIndex {
+pub(super) struct DocumentIndex {
     pub root: Option<NodeId>,
 }
 
 /// The result of indexing a whole stream.
 #[derive(Debug, Clone, Default)]
-pub struct Index {
+pub(super) struct Index {
     pub nodes: Vec<Node>,
     pub documents: Vec<DocumentIndex>,
     pub comments: Vec<Comment>,
 }
 
 /// Parse `text` and build its index. Duplicate keys are errors.
-pub fn build(text: &str, lines: &LineIndex) -> Result<Index, LoadError> {
+pub(super) fn build(text: &str, lines: &LineIndex) -> Result<Index, LoadError> {
     let mut builder = Builder::new(text);
     let mut options = Options::default();
     options.emit_anchor_events = true;

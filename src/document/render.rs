@@ -81,7 +81,7 @@ pub fn plain_safe(s: &str, in_flow: bool) -> bool {
     if in_flow && s.contains([',', '[', ']', '{', '}']) {
         return false;
     }
-    !s.chars().any(|c| c.is_control())
+    !s.chars().any(char::is_control)
 }
 
 pub fn double_quoted(s: &str) -> String {
@@ -103,7 +103,7 @@ pub fn double_quoted(s: &str) -> String {
 }
 
 fn single_quoted(s: &str) -> Option<String> {
-    if s.chars().any(|c| c.is_control()) {
+    if s.chars().any(char::is_control) {
         return None;
     }
     Some(format!("'{}'", s.replace('\'', "''")))

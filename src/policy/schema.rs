@@ -8,7 +8,7 @@ static SCHEMA: EmbeddedSchema =
     EmbeddedSchema::new(include_str!("../../schemas/policy.schema.json"));
 
 /// Validates `text` (a policy file read from `origin`).
-pub fn validate(text: &str, origin: &str) -> Result<(), PolicyError> {
+pub(super) fn validate(text: &str, origin: &str) -> Result<(), PolicyError> {
     SCHEMA.validate(text).map_err(|v| PolicyError::Located {
         path: origin.to_string(),
         line: v.line,

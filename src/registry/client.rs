@@ -307,7 +307,9 @@ impl Client {
 
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), String>> {
         // Inserting one value cannot leave the map inconsistent, so a poisoned lock is usable.
-        self.auth_cache.lock().unwrap_or_else(|e| e.into_inner())
+        self.auth_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

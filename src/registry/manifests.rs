@@ -63,7 +63,7 @@ pub(super) fn not_found(endpoint: &Endpoint, reference: &str, reply: &Reply) -> 
     }
 }
 
-pub fn sha256_digest(bytes: &[u8]) -> String {
+pub(super) fn sha256_digest(bytes: &[u8]) -> String {
     let hash = Sha256::digest(bytes);
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")

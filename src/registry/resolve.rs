@@ -188,7 +188,9 @@ impl<'c> RepositorySession<'c> {
         &self,
     ) -> std::sync::MutexGuard<'_, HashMap<String, Result<String, RegistryError>>> {
         // Single inserts cannot leave the map inconsistent; a poisoned lock is still usable.
-        self.digests.lock().unwrap_or_else(|e| e.into_inner())
+        self.digests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

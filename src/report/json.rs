@@ -52,7 +52,7 @@ fn file(entry: &Entry<'_>, style: &Style) -> Value {
         .collect();
     let mut value = json!({
         "path": entry.report.path.display().to_string(),
-        "error": entry.report.error.as_ref().map(|e| e.to_string()),
+        "error": entry.report.error.as_ref().map(std::string::ToString::to_string),
         "findings": findings,
     });
     if let Some(fix) = entry.fix {

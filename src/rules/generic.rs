@@ -5,7 +5,7 @@ use crate::finding::{Finding, Fix, Location, Safety};
 use crate::policy::{GenericKind, GenericRule};
 use crate::rules::{Context, Service, merge};
 
-pub fn check(ctx: &Context<'_>, rule: &GenericRule) -> Vec<Finding> {
+pub(super) fn check(ctx: &Context<'_>, rule: &GenericRule) -> Vec<Finding> {
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
         match rule.kind {

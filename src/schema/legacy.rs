@@ -9,7 +9,7 @@ const TOP_LEVEL: &[&str] = &[
 ];
 
 /// One clear error for a v1-layout file (instead of one "unknown key" per service).
-pub fn v1_layout(tree: &Node) -> Option<Problem> {
+pub(super) fn v1_layout(tree: &Node) -> Option<Problem> {
     let top = tree.as_map()?;
     if top.contains_key("services") {
         return None;
@@ -54,7 +54,7 @@ fn looks_like_service(node: &Node) -> bool {
 }
 
 /// A warning for the obsolete `version:` attribute.
-pub fn obsolete_version(tree: &Node) -> Option<Problem> {
+pub(super) fn obsolete_version(tree: &Node) -> Option<Problem> {
     let entry = tree.entry("version")?;
     Some(Problem::warning(
         "obsolete-version",

@@ -11,7 +11,7 @@ use super::validator::{SCHEMA, VALIDATOR};
 use crate::compose::{Node, Problem};
 
 /// Every schema violation of `tree` (a file's own tree), as located problems.
-pub fn schema_problems(tree: &Node) -> Vec<Problem> {
+pub(super) fn schema_problems(tree: &Node) -> Vec<Problem> {
     let instance = tree.to_json();
     // Most files are valid: the boolean check is much cheaper than collecting errors.
     if VALIDATOR.is_valid(&instance) {

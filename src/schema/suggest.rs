@@ -1,7 +1,10 @@
 //! "Did you mean" suggestions for misspelt keys.
 
 /// The candidate closest to `word`, when it is close enough to be a likely typo.
-pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let length = word.chars().count();
     let limit = (length / 3).max(1);
     candidates

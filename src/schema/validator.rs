@@ -10,12 +10,12 @@ use jsonschema::Validator;
 const SCHEMA_TEXT: &str = include_str!("../../schemas/compose-spec.json");
 
 /// The schema as JSON, for looking up the keys an object allows (suggestions).
-pub static SCHEMA: LazyLock<serde_json::Value> = LazyLock::new(|| {
+pub(super) static SCHEMA: LazyLock<serde_json::Value> = LazyLock::new(|| {
     // The embedded schema is checked by this crate's tests; it cannot fail at runtime.
     serde_json::from_str(SCHEMA_TEXT).expect("embedded compose schema is valid JSON")
 });
 
-pub static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
+pub(super) static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
     jsonschema::options()
         .should_validate_formats(true)
         .with_format("duration", is_duration)

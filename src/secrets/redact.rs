@@ -398,9 +398,9 @@ fn is_distinctive(value: &str) -> bool {
         return false;
     }
     let classes = [
-        value.chars().any(|c| c.is_lowercase()),
-        value.chars().any(|c| c.is_uppercase()),
-        value.chars().any(|c| c.is_numeric()),
+        value.chars().any(char::is_lowercase),
+        value.chars().any(char::is_uppercase),
+        value.chars().any(char::is_numeric),
         value.chars().any(|c| !c.is_alphanumeric()),
     ]
     .iter()

@@ -193,7 +193,7 @@ impl Transaction {
                         Ok(_) => return Err(WriteError::Conflict { path: target }),
                         Err(_) => {
                             self.side
-                                .push(PlannedWrite::create(&target, contents.clone(), *mode))
+                                .push(PlannedWrite::create(&target, contents.clone(), *mode));
                         }
                     }
                 }

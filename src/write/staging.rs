@@ -233,6 +233,7 @@ fn alive(pid: u32) -> bool {
         return false;
     };
     // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    #[allow(unsafe_code)]
     let found = unsafe { libc::kill(pid, 0) } == 0;
     found || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }

@@ -13,9 +13,9 @@ const NEEDS_RESTART: &str = "# the app\nservices:\n  app:\n    image: nginx:1.27
 fn restart_only(extra: &[&str]) -> Vec<String> {
     let mut args: Vec<String> = ["--no-config", "--select", "restart-policy"]
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
-    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(extra.iter().map(std::string::ToString::to_string));
     args
 }
 

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -20,18 +20,18 @@ impl Run {
     }
 }
 
-pub fn shipshape(dir: &Path) -> assert_cmd::Command {
+pub(crate) fn shipshape(dir: &Path) -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("shipshape").expect("binary is built");
     cmd.current_dir(dir).env("NO_COLOR", "1");
     cmd
 }
 
-pub fn run(dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> Run {
     Run::from(shipshape(dir).args(args).output().expect("shipshape runs"))
 }
 
 /// A temporary directory holding `files` (paths relative to it).
-pub fn workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+pub(crate) fn workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for (name, contents) in files {
         let path = dir.path().join(name);
@@ -42,7 +42,7 @@ pub fn workspace(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 }
 
 #[cfg(unix)]
-pub fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
@@ -50,7 +50,7 @@ pub fn is_root() -> bool {
 
 /// Root ignores file modes; run the binary as `nobody` then, so modes bite.
 #[cfg(unix)]
-pub fn unprivileged(dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn unprivileged(dir: &Path, args: &[&str]) -> Run {
     use std::os::unix::process::CommandExt;
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("shipshape"));
     cmd.current_dir(dir).env("NO_COLOR", "1").args(args);
@@ -61,7 +61,7 @@ pub fn unprivileged(dir: &Path, args: &[&str]) -> Run {
 }
 
 #[cfg(unix)]
-pub fn set_mode(path: &Path, mode: u32) {
+pub(crate) fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
@@ -69,7 +69,7 @@ pub fn set_mode(path: &Path, mode: u32) {
 /// `<CARGO_MANIFEST_DIR>/../shared`, or `$SHIPSHAPE_SHARED`. Panics (failing the test) with
 /// instructions when the data is missing: a suite that silently passes without its data proves
 /// nothing.
-pub fn shared_dir() -> PathBuf {
+pub(crate) fn shared_dir() -> PathBuf {
     let dir = std::env::var_os("SHIPSHAPE_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
@@ -85,7 +85,7 @@ pub fn shared_dir() -> PathBuf {
 }
 
 /// Every `*.yml` / `*.yaml` file under `dir`, sorted.
-pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {

@@ -124,6 +124,7 @@ fn a_write_that_runs_out_of_space_changes_nothing() {
         let mut cmd = binary(dir.path());
         cmd.args(FIX_ALL).args(extra);
         // SAFETY: only async-signal-safe calls between fork and exec.
+        #[allow(unsafe_code)]
         unsafe {
             cmd.pre_exec(|| {
                 // Without this, exceeding the limit kills the process (SIGXFSZ) instead of

@@ -38,7 +38,7 @@ fn path_of(keys: &[&str]) -> Path {
 }
 
 fn strings(keys: &[&str]) -> Vec<String> {
-    keys.iter().map(|k| k.to_string()).collect()
+    keys.iter().map(std::string::ToString::to_string).collect()
 }
 
 /// From the start of the line holding `start` to just after the line break ending the line
@@ -66,7 +66,7 @@ fn service_cases(doc: &Document, name: &str, service: &Y) -> Vec<Case> {
             edit,
             change,
             region: region.clone(),
-        })
+        });
     };
     if let Some(Y::String(image)) = service.get("image") {
         let value = format!("{image}-patched");

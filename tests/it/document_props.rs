@@ -215,7 +215,7 @@ fn key_path(keys: &[&str]) -> Path {
 }
 
 fn strings(keys: &[&str]) -> Vec<String> {
-    keys.iter().map(|k| k.to_string()).collect()
+    keys.iter().map(std::string::ToString::to_string).collect()
 }
 
 /// An edit on service `name` chosen by `kind`/`pick`, with its intended change.

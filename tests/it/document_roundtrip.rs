@@ -79,7 +79,7 @@ fn check_node(doc: &Document, node: NodeRef<'_>, problems: &mut Vec<String>) {
             }
         }
         NodeKind::Mapping { .. } | NodeKind::Sequence { .. } => {
-            check_block(doc, &at, node, problems)
+            check_block(doc, &at, node, problems);
         }
     }
     for (key, value) in node.entries() {
@@ -166,7 +166,10 @@ fn load(bytes: &[u8]) -> Result<Result<Document, String>, String> {
     .map_err(|p| {
         p.downcast_ref::<String>()
             .cloned()
-            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .or_else(|| {
+                p.downcast_ref::<&str>()
+                    .map(std::string::ToString::to_string)
+            })
             .unwrap_or_else(|| "panic".into())
     })
 }
@@ -246,9 +249,9 @@ fn yaml_test_suite_round_trips_and_rejects_errors() {
     let (mut valid, mut invalid) = (0, 0);
     for case in &cases {
         if case.is_error {
-            invalid += 1
+            invalid += 1;
         } else {
-            valid += 1
+            valid += 1;
         }
         let verdict = judge(case);
         match (&verdict, allowed.get(&case.id)) {

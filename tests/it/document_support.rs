@@ -5,13 +5,13 @@
 use std::path::PathBuf;
 
 use crate::common;
-pub use common::shared_dir;
+pub(crate) use common::shared_dir;
 
 /// `<CARGO_MANIFEST_DIR>/../shared`, or `$SHIPSHAPE_SHARED`. Panics (failing the test) with
 /// instructions when the data is missing: a suite that silently passes without its data proves
 /// nothing.
 /// Every `*.yml` / `*.yaml` under the corpus, sorted, with its path relative to the corpus.
-pub fn corpus_files() -> Vec<(String, PathBuf)> {
+pub(crate) fn corpus_files() -> Vec<(String, PathBuf)> {
     let root = shared_dir().join("corpus");
     let files: Vec<(String, PathBuf)> = common::yaml_files(&root)
         .into_iter()
@@ -30,7 +30,7 @@ pub fn corpus_files() -> Vec<(String, PathBuf)> {
 }
 
 /// A case of the YAML test suite: `229Q` or `SM9W/01`.
-pub struct SuiteCase {
+pub(crate) struct SuiteCase {
     pub id: String,
     pub input: Vec<u8>,
     pub is_error: bool,
@@ -38,7 +38,7 @@ pub struct SuiteCase {
 
 /// Every case of the YAML test suite (`data` branch layout: `ID/in.yaml` or `ID/NN/in.yaml`, with
 /// an `error` file for the cases a parser must reject).
-pub fn suite_cases() -> Vec<SuiteCase> {
+pub(crate) fn suite_cases() -> Vec<SuiteCase> {
     let root = shared_dir().join("yaml-test-suite");
     let mut dirs = Vec::new();
     for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
@@ -76,13 +76,13 @@ pub fn suite_cases() -> Vec<SuiteCase> {
 }
 
 /// Converts LF line ends to CRLF (leaving existing CRLF alone).
-pub fn to_crlf(text: &str) -> String {
+pub(crate) fn to_crlf(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\n', "\r\n")
 }
 
 /// An intended change, applied by the tests to `yaml_serde` values independently of the
 /// engine's own verifier.
-pub enum Change {
+pub(crate) enum Change {
     /// Set the value at a key path, creating mappings on the way.
     Set(Vec<String>, yaml_serde::Value),
     Append(Vec<String>, yaml_serde::Value),
@@ -102,7 +102,7 @@ fn value_at<'v>(
 impl Change {
     /// Applies the change; `None` when it makes no sense on this value (the engine must then
     /// refuse).
-    pub fn apply(&self, root: &mut yaml_serde::Value) -> Option<()> {
+    pub(crate) fn apply(&self, root: &mut yaml_serde::Value) -> Option<()> {
         use yaml_serde::Value as Y;
         match self {
             Change::Set(path, value) => {
@@ -163,7 +163,7 @@ impl Change {
 }
 
 /// Every document of a YAML stream as `yaml_serde` loads it.
-pub fn load_all(text: &str) -> Result<Vec<yaml_serde::Value>, String> {
+pub(crate) fn load_all(text: &str) -> Result<Vec<yaml_serde::Value>, String> {
     use serde::Deserialize;
     yaml_serde::Deserializer::from_str(text)
         .map(yaml_serde::Value::deserialize)
@@ -172,7 +172,7 @@ pub fn load_all(text: &str) -> Result<Vec<yaml_serde::Value>, String> {
 }
 
 /// Number of line feeds not preceded by a carriage return.
-pub fn bare_lf(text: &str) -> usize {
+pub(crate) fn bare_lf(text: &str) -> usize {
     let b = text.as_bytes();
     (0..b.len())
         .filter(|&i| b[i] == b'\n' && (i == 0 || b[i - 1] != b'\r'))

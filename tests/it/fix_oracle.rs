@@ -190,7 +190,7 @@ fn check_file(compose: &Path, corpus: &Path, file: &Path, tally: &Mutex<Tally>) 
     let input = std::fs::read_to_string(file).unwrap_or_default();
     let packs: Vec<String> = std::env::var("FIX_ORACLE_PACKS")
         .map(|p| p.split(',').map(str::to_string).collect())
-        .unwrap_or_else(|_| PACKS.iter().map(|p| p.to_string()).collect());
+        .unwrap_or_else(|_| PACKS.iter().map(std::string::ToString::to_string).collect());
     for pack in PACKS.iter().filter(|p| packs.iter().any(|q| q == *p)) {
         let work = temp.path().join(pack);
         copy_dir(&corpus.join(&repo), &work.join(&repo));
@@ -200,7 +200,7 @@ fn check_file(compose: &Path, corpus: &Path, file: &Path, tally: &Mutex<Tally>) 
                 .lock()
                 .unwrap()
                 .failures
-                .push(format!("{} [{pack}] {what}: {detail}", relative.display()))
+                .push(format!("{} [{pack}] {what}: {detail}", relative.display()));
         };
         let report = match shipshape(&work, &target, pack, true) {
             Ok(r) => r,
@@ -293,7 +293,7 @@ fn fixes_keep_files_valid_idempotent_and_scoped() {
     );
     let queue = Mutex::new(files.iter());
     let tally = Mutex::new(Tally::default());
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {

@@ -418,7 +418,7 @@ fn pins_tags_floating_tags_and_indexes() {
     assert_eq!(
         lock.get("images")
             .and_then(|i| i.as_mapping())
-            .map(|m| m.len()),
+            .map(yaml_serde::Mapping::len),
         Some(3),
         "{lock:?}"
     );

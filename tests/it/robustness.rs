@@ -34,7 +34,7 @@ const PACKS: &[&str] = &["production", "recommended", "legacy"];
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "<non-string panic>".into())
 }
@@ -120,7 +120,7 @@ fn pipeline_on(path: &Path, pack: &str) -> Outcome {
     Outcome {
         errors: reports
             .iter()
-            .filter_map(|r: &FileReport| r.error.as_ref().map(|e| e.to_string()))
+            .filter_map(|r: &FileReport| r.error.as_ref().map(std::string::ToString::to_string))
             .collect(),
         findings: reports.iter().map(|r| r.findings.len()).sum(),
         fixed: fixes.iter().any(|f| f.new_text.is_some()),
@@ -1016,7 +1016,7 @@ fn mutated_corpus_files_never_panic() {
             }
             reports
                 .iter()
-                .filter_map(|r| r.error.as_ref().map(|e| e.to_string()))
+                .filter_map(|r| r.error.as_ref().map(std::string::ToString::to_string))
                 .collect::<Vec<_>>()
         });
         for error in errors {

@@ -292,7 +292,7 @@ fn multi_file_projects(corpus: &Path) -> Vec<(PathBuf, Vec<String>)> {
     .map(|(dir, files)| {
         (
             corpus.join(dir),
-            files.iter().map(|f| f.to_string()).collect(),
+            files.iter().map(std::string::ToString::to_string).collect(),
         )
     })
     .collect();

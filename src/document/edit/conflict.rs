@@ -33,7 +33,12 @@ pub(super) struct Footprints {
 
 impl Footprints {
     /// Claims `footprint` (the subtree `edit` rewrites) for edit `source`.
-    pub fn claim(&mut self, edit: &Edit, footprint: Path, source: usize) -> Result<(), EditError> {
+    pub(super) fn claim(
+        &mut self,
+        edit: &Edit,
+        footprint: Path,
+        source: usize,
+    ) -> Result<(), EditError> {
         let subtree = |other: usize, on: &Path| {
             conflict(
                 edit.path(),
@@ -76,7 +81,7 @@ pub(super) struct Resolved {
 
 impl Resolved {
     /// Adds `edit`, merging it into an earlier one where both say the same thing.
-    pub fn add(&mut self, source: usize, edit: Edit) -> Result<(), EditError> {
+    pub(super) fn add(&mut self, source: usize, edit: Edit) -> Result<(), EditError> {
         if let Edit::Replace { path, value } = &edit {
             if let Some(&at) = self.replaces.get(path) {
                 let (sources, existing) = &mut self.edits[at];

@@ -131,7 +131,7 @@ impl<'d> Layout<'d> {
             collection.entries().map(|(_, v)| v).collect()
         };
         let (mut plain, mut single, mut double) = (0, 0, 0);
-        for style in values.iter().filter_map(|v| v.style()) {
+        for style in values.iter().filter_map(super::super::NodeRef::style) {
             match style {
                 Style::SingleQuoted => single += 1,
                 Style::DoubleQuoted => double += 1,

@@ -41,7 +41,7 @@ pub(super) struct Planner<'d> {
 }
 
 impl<'d> Planner<'d> {
-    pub fn new(doc: &'d Document, allow_anchor_edits: bool) -> Self {
+    pub(super) fn new(doc: &'d Document, allow_anchor_edits: bool) -> Self {
         Planner {
             doc,
             layout: Layout { doc },
@@ -51,7 +51,7 @@ impl<'d> Planner<'d> {
 
     /// Plans `(source, edit)` pairs, in order; a refused edit claims nothing, so it conflicts
     /// with nothing.
-    pub fn plan_all<'e>(
+    pub(super) fn plan_all<'e>(
         &self,
         edits: impl Iterator<Item = (usize, &'e Edit)>,
     ) -> (Vec<Planned>, Vec<(usize, EditError)>) {

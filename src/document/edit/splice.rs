@@ -19,7 +19,7 @@ pub(crate) struct TextEdit {
 }
 
 impl TextEdit {
-    pub fn new(range: Range<usize>, text: impl Into<String>) -> Self {
+    pub(super) fn new(range: Range<usize>, text: impl Into<String>) -> Self {
         TextEdit {
             range,
             text: text.into(),
@@ -27,7 +27,7 @@ impl TextEdit {
         }
     }
 
-    pub fn joining(mut self, separator: &'static str) -> Self {
+    pub(super) fn joining(mut self, separator: &'static str) -> Self {
         self.joins = Some(separator);
         self
     }

@@ -29,7 +29,7 @@ pub(super) struct Verifier<'d> {
 }
 
 impl<'d> Verifier<'d> {
-    pub fn new(original: &'d Document) -> Self {
+    pub(super) fn new(original: &'d Document) -> Self {
         Verifier {
             original,
             loaded: RefCell::new(None),
@@ -37,7 +37,7 @@ impl<'d> Verifier<'d> {
     }
 
     /// Checks `new_text` and returns its parse (the caller may go on editing it).
-    pub fn verify(
+    pub(super) fn verify(
         &self,
         planned: &[Planned],
         splices: &[TextEdit],

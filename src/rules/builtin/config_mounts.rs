@@ -90,7 +90,10 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let mut taken = top_level_configs(ctx);
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
-        let Some(volumes) = service.local("volumes").filter(|v| v.is_sequence()) else {
+        let Some(volumes) = service
+            .local("volumes")
+            .filter(crate::document::NodeRef::is_sequence)
+        else {
             continue;
         };
         let mut fixable = Vec::new();
@@ -192,7 +195,7 @@ fn read_only_bind(index: usize, item: NodeRef<'_>) -> Option<Mount<'_>> {
         let other_options = flags
             .iter()
             .filter(|f| **f != "ro")
-            .map(|f| f.to_string())
+            .map(std::string::ToString::to_string)
             .collect();
         return Some(Mount {
             index,

@@ -53,7 +53,10 @@ declare_rule! {
 fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
-        let Some(cap_add) = service.get("cap_add").filter(|c| c.is_sequence()) else {
+        let Some(cap_add) = service
+            .get("cap_add")
+            .filter(crate::document::NodeRef::is_sequence)
+        else {
             continue;
         };
         for item in cap_add.items().map(merge::resolve) {

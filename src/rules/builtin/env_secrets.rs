@@ -311,8 +311,8 @@ fn free_env_file(service: &str, dir: &str, taken: &mut Taken) -> String {
         };
         let file = format!("{dir}/{service}{suffix}.env");
         let key = format!("env-file:{file}");
-        if !taken.contains_key(&key) {
-            taken.insert(key, None);
+        if let std::collections::hash_map::Entry::Vacant(e) = taken.entry(key) {
+            e.insert(None);
             return file;
         }
         n += 1;

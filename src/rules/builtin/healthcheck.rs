@@ -498,7 +498,10 @@ fn shell_words(text: &str) -> Vec<String> {
 /// Whether a service has a healthcheck that Compose will run (not `disable: true` and not
 /// `test: [NONE]`).
 pub(super) fn has_active_healthcheck(service: &Service<'_>) -> bool {
-    let Some(check) = service.get("healthcheck").filter(|h| h.is_mapping()) else {
+    let Some(check) = service
+        .get("healthcheck")
+        .filter(crate::document::NodeRef::is_mapping)
+    else {
         return false;
     };
     if merge::text(merge::get(check, "disable")).is_some_and(|d| d == "true") {

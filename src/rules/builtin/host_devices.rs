@@ -68,7 +68,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
 }
 
 fn items(node: Option<crate::document::NodeRef<'_>>) -> Vec<crate::document::NodeRef<'_>> {
-    node.filter(|n| n.is_sequence())
+    node.filter(crate::document::NodeRef::is_sequence)
         .map(|n| n.items().map(merge::resolve).collect())
         .unwrap_or_default()
 }

@@ -68,7 +68,10 @@ struct Published<'a> {
 fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
-        let Some(ports) = service.get("ports").filter(|p| p.is_sequence()) else {
+        let Some(ports) = service
+            .get("ports")
+            .filter(crate::document::NodeRef::is_sequence)
+        else {
             continue;
         };
         let database = is_database(&rule.options, service);

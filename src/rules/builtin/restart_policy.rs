@@ -157,7 +157,10 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
 fn completion_targets<'a>(ctx: &Context<'a>) -> Vec<&'a str> {
     let mut targets = Vec::new();
     for service in &ctx.services {
-        let Some(depends) = service.get("depends_on").filter(|d| d.is_mapping()) else {
+        let Some(depends) = service
+            .get("depends_on")
+            .filter(crate::document::NodeRef::is_mapping)
+        else {
             continue;
         };
         for (name, spec) in merge::entries(depends) {

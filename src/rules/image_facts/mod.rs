@@ -212,7 +212,7 @@ pub(crate) struct LimitedFileEnv {
 }
 
 impl FileEnv {
-    pub fn name(&self) -> &str {
+    pub(super) fn name(&self) -> &str {
         match self {
             FileEnv::Always(name) => name,
             FileEnv::Limited(limited) => &limited.name,
@@ -281,7 +281,7 @@ impl fmt::Display for Versions {
 }
 
 impl Versions {
-    pub fn parse(text: &str) -> Result<Versions, String> {
+    pub(super) fn parse(text: &str) -> Result<Versions, String> {
         let mut constraints = Vec::new();
         for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (op, rest) = [
@@ -308,7 +308,7 @@ impl Versions {
     }
 
     /// Whether `version` satisfies every constraint (an empty set matches nothing).
-    pub fn matches(&self, version: &[u64]) -> bool {
+    pub(super) fn matches(&self, version: &[u64]) -> bool {
         !self.constraints.is_empty()
             && self
                 .constraints
@@ -431,7 +431,7 @@ pub(crate) struct Covered<'f> {
 impl Family {
     /// The one variant covering `reference`'s tag, or why there is none (a sentence part
     /// naming the reference).
-    pub fn variant_for(&self, reference: &str) -> Result<Covered<'_>, String> {
+    pub(super) fn variant_for(&self, reference: &str) -> Result<Covered<'_>, String> {
         let image = ImageRef::parse(reference);
         let Some(tag) = image.tag else {
             return Err(if image.digest.is_some() {
@@ -509,7 +509,7 @@ impl Family {
 
     /// The healthcheck for a covered tag: the entry's, overridden by the variant's, then by
     /// the first matching `by_version`. `None` when the data proposes none (or no `test`).
-    pub fn healthcheck_for(&self, covered: &Covered<'_>) -> Option<Healthcheck> {
+    pub(super) fn healthcheck_for(&self, covered: &Covered<'_>) -> Option<Healthcheck> {
         let mut check = match &covered.variant.healthcheck {
             None => self.healthcheck.clone()?,
             Some(None) => return None,
@@ -528,7 +528,7 @@ impl Family {
     /// The file variable the image reads for `key` at `tag` (`KEY_FILE`, grafana's
     /// `KEY__FILE`), if the data lists `key` exactly for that version and the name is not
     /// one the entrypoint rejects.
-    pub fn file_variable(&self, key: &str, tag: Option<&str>) -> Option<String> {
+    pub(super) fn file_variable(&self, key: &str, tag: Option<&str>) -> Option<String> {
         let listed = self.file_env.iter().find(|f| f.name() == key)?;
         if let FileEnv::Limited(limited) = listed {
             let (version, _) = tag.and_then(split_tag)?;
@@ -540,7 +540,7 @@ impl Family {
         (!self.file_env_rejected.contains(&name)).then_some(name)
     }
 
-    pub fn is_switch(&self, key: &str) -> bool {
+    pub(super) fn is_switch(&self, key: &str) -> bool {
         self.switches.iter().any(|s| s == key)
     }
 }

@@ -51,7 +51,7 @@ pub fn merged_sources(mapping: NodeRef<'_>) -> Vec<NodeRef<'_>> {
             merged_values(value)
                 .into_iter()
                 .map(resolve)
-                .filter(|n| n.is_mapping()),
+                .filter(crate::document::NodeRef::is_mapping),
         );
     }
     sources

@@ -43,7 +43,10 @@ pub struct Mount<'a> {
 
 /// Every entry of the service's effective `volumes:` (through merge keys).
 pub fn of<'a>(service: &Service<'a>) -> Vec<Mount<'a>> {
-    let Some(volumes) = service.get("volumes").filter(|v| v.is_sequence()) else {
+    let Some(volumes) = service
+        .get("volumes")
+        .filter(crate::document::NodeRef::is_sequence)
+    else {
         return Vec::new();
     };
     volumes

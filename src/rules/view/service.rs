@@ -98,7 +98,10 @@ impl<'a> Service<'a> {
     /// `security_opt` entries as (node, option, value), `seccomp:x` and `seccomp=x` alike;
     /// a bare option (`no-new-privileges`) has the value `""`. Option names are lowercased.
     pub fn security_opts(&self) -> Vec<(NodeRef<'a>, String, &'a str)> {
-        let Some(opts) = self.get("security_opt").filter(|o| o.is_sequence()) else {
+        let Some(opts) = self
+            .get("security_opt")
+            .filter(crate::document::NodeRef::is_sequence)
+        else {
             return Vec::new();
         };
         opts.items()

@@ -46,7 +46,7 @@ const TWINS: &[(&str, &[&str], &str, &str, Reader)] = &[
     ),
 ];
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for (attribute, section, key, rule, read) in TWINS {
             let Some(own) = service.get(attribute) else {

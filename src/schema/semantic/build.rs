@@ -5,7 +5,7 @@
 use super::{declared, named_refs, services};
 use crate::compose::{Node, Problem};
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     let secrets = declared(model, "secrets");
     for (name, service) in services(model) {
         let Some(build) = service.get("build").filter(|b| b.as_map().is_some()) else {

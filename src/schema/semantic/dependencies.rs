@@ -75,7 +75,7 @@ fn dependencies(service: &Node) -> Vec<Dependency> {
 
 /// Dependencies of the enabled services (`model`) on services that are not enabled; `all`
 /// holds every service, whatever its profiles.
-pub fn undefined(model: &Node, all: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn undefined(model: &Node, all: &Node, problems: &mut Vec<Problem>) {
     let names: Vec<&String> = services(model).map(|(n, _)| n).collect();
     let defined: Vec<&String> = services(all).map(|(n, _)| n).collect();
     for (name, service) in services(model) {
@@ -119,7 +119,7 @@ pub fn undefined(model: &Node, all: &Node, problems: &mut Vec<Problem>) {
 }
 
 /// Cycles in the dependency graph; each reported once, at the entry closing it.
-pub fn cycles(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn cycles(model: &Node, problems: &mut Vec<Problem>) {
     let names: Vec<&String> = services(model).map(|(n, _)| n).collect();
     let graph: HashMap<&str, Vec<Dependency>> = services(model)
         .map(|(name, service)| {

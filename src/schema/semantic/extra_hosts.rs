@@ -5,7 +5,7 @@
 use super::services;
 use crate::compose::{Node, Problem, Value};
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for item in service
             .get("extra_hosts")

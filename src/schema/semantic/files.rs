@@ -7,7 +7,7 @@ use std::path::Path;
 use super::services;
 use crate::compose::{Node, Problem, Project, Value};
 
-pub fn check(model: &Node, project: &Project, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, project: &Project, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for (item, required) in env_files(service.get("env_file")) {
             let Some(path) = item.as_str().filter(|p| !super::uninterpolated(p)) else {

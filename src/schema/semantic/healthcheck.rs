@@ -4,7 +4,7 @@
 use super::services;
 use crate::compose::{Node, Problem};
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         let Some(first) = service
             .get("healthcheck")

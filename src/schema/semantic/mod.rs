@@ -21,7 +21,7 @@ mod watch;
 use crate::compose::{Node, Problem, Project};
 
 /// Runs every check on the merged `model`.
-pub fn check(model: &Node, project: &Project) -> Vec<Problem> {
+pub(super) fn check(model: &Node, project: &Project) -> Vec<Problem> {
     let mut problems = Vec::new();
     // Compose looks for cycles before it drops the services of inactive profiles, and runs
     // every other check on what remains.

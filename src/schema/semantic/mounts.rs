@@ -7,7 +7,7 @@
 use super::{services, volumes};
 use crate::compose::{Node, Problem, Value};
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for (index, item) in long_volumes(service) {
             if item.get("target").is_none_or(empty) {
@@ -30,7 +30,7 @@ pub fn check(model: &Node, problems: &mut Vec<Problem>) {
     }
 }
 
-pub fn tmpfs_targets(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn tmpfs_targets(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         let tmpfs: Vec<String> = match service.get("tmpfs").map(|t| &t.value) {
             Some(Value::Str(path)) => vec![path.clone()],

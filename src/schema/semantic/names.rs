@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::services;
 use crate::compose::{Node, Problem};
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     let mut seen: HashMap<String, &str> = HashMap::new();
     for (name, service) in services(model) {
         let Some(container) = service.get("container_name") else {

@@ -18,7 +18,7 @@ struct Binding {
     origin: Origin,
 }
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     let mut bindings = Bindings::default();
     for (name, service) in services(model) {
         for item in service

@@ -4,7 +4,7 @@
 use super::{declared, named_refs, services};
 use crate::compose::{Node, Problem};
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     let networks = declared(model, "networks");
     let secrets = declared(model, "secrets");
     let configs = declared(model, "configs");

@@ -9,7 +9,7 @@
 use super::key_origin;
 use crate::compose::{Entry, Node, Problem, Value};
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     for section in ["volumes", "networks", "secrets", "configs"] {
         for (name, entry) in model
             .get(section)

@@ -16,7 +16,7 @@ const SIZES: &[&[&str]] = &[
     &["deploy", "resources", "reservations", "memory"],
 ];
 
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for path in SIZES {
             let Some(node) = path.iter().try_fold(service, |n, k| n.get(k)) else {

@@ -6,7 +6,7 @@ use super::{declared, services};
 use crate::compose::{Node, Origin, Problem, Value};
 
 /// Short-syntax volumes that do not parse (every service, as Compose decodes them all).
-pub fn syntax(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn syntax(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for item in service
             .get("volumes")
@@ -28,7 +28,7 @@ pub fn syntax(model: &Node, problems: &mut Vec<Problem>) {
 }
 
 /// Named volumes used by the enabled services must be declared.
-pub fn check(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     let volumes = declared(model, "volumes");
     for (name, service) in services(model) {
         for item in service
@@ -66,7 +66,7 @@ fn named_source(item: &Node) -> Option<(String, Origin)> {
 }
 
 /// The container path of a short-syntax volume.
-pub fn short_syntax_target(spec: &str) -> Option<String> {
+pub(super) fn short_syntax_target(spec: &str) -> Option<String> {
     let sections = sections(spec);
     match sections.len() {
         1 => sections.into_iter().next(),

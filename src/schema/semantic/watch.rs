@@ -11,7 +11,7 @@ fn rules(service: &Node) -> &[Node] {
         .unwrap_or_default()
 }
 
-pub fn paths(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn paths(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for rule in rules(service) {
             if let Some(path) = rule.get("path")
@@ -27,7 +27,7 @@ pub fn paths(model: &Node, problems: &mut Vec<Problem>) {
     }
 }
 
-pub fn targets(model: &Node, problems: &mut Vec<Problem>) {
+pub(super) fn targets(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for rule in rules(service) {
             let Some(action) = rule.get("action").and_then(Node::as_str) else {
