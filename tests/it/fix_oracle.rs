@@ -47,6 +47,14 @@ fn allowed_paths(rule: &str) -> &'static [&'static str] {
             "secrets",
         ],
         "restart-policy" => &["services.*.restart"],
+        // The security pack: each fix touches only the key its rule names.
+        "privileged" => &["services.*.privileged"],
+        "cap-drop-all" => &["services.*.cap_drop"],
+        "no-new-privileges" | "unconfined-security-opt" => &["services.*.security_opt"],
+        "read-only-root" => &["services.*.read_only"],
+        "ports-all-interfaces" => &["services.*.ports"],
+        "tmpfs-noexec" => &["services.*.tmpfs"],
+        "logging-rotation" => &["services.*.logging"],
         // `version:` and the v1 layout do not reach the model.
         _ => &[],
     }

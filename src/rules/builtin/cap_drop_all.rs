@@ -67,6 +67,11 @@ fn check_service(
     );
     let at = cap_drop.map_or_else(|| service.path.clone(), |c| c.path());
     let finding = ctx.finding(rule.id, Location::Key(at), message);
+    // A service that extends another inherits the list item once the base has it; adding it
+    // to both repeats the item, which Compose rejects. Another file may own the key too.
+    if service.get("extends").is_some() || ctx.elsewhere(service, "cap_drop") {
+        return Some(finding);
+    }
     let edit = match service.local("cap_drop") {
         None if cap_drop.is_none() && !service.is_alias => Edit::Set {
             path: service.at("cap_drop"),

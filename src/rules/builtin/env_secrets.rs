@@ -411,7 +411,7 @@ fn plan_fix(
             let Ok(line) = dotenv::encode(&secret.key, value) else {
                 continue;
             };
-            if has_comment_on_line(ctx, secret.node) {
+            if ctx.comment_on_line(secret.node) {
                 continue;
             }
             env_lines.push(line);
@@ -502,14 +502,6 @@ fn env_has(service: &Service<'_>, key: &str) -> bool {
     merge::strings(Some(env))
         .iter()
         .any(|item| item.split('=').next() == Some(key))
-}
-
-/// A comment on the entry's line would be lost when the entry is removed.
-fn has_comment_on_line(ctx: &Context<'_>, node: NodeRef<'_>) -> bool {
-    let line = ctx.doc.line_col(node.span().end).0;
-    ctx.doc
-        .comments()
-        .any(|(range, _)| ctx.doc.line_col(range.start).0 == line)
 }
 
 #[cfg(test)]

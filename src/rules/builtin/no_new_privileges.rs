@@ -32,8 +32,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// Safe: adds `no-new-privileges:true` to a local `security_opt` (or creates it). It
-    /// changes exactly what the rule names: a setuid binary no longer elevates. A service
+    /// Unsafe: adds `no-new-privileges:true` to a local `security_opt` (or creates it). A
+    /// setuid binary no longer elevates, which is what the rule names, but a service
     /// that relies on that (running `sudo` or `su` after start) fails, and should instead
     /// start as the user it needs; entrypoints that start as root and drop privileges
     /// (`gosu`, `su-exec`, `setpriv`) keep working. No fix when `security_opt` comes
@@ -82,6 +82,11 @@ fn check_service(
     let existing = service.get("security_opt");
     let at = existing.map_or_else(|| service.path.clone(), |s| s.path());
     let finding = ctx.finding(rule.id, Location::Key(at), message);
+    // A service that extends another inherits the list item once the base has it; adding it
+    // to both repeats the item, which Compose rejects. Another file may own the key too.
+    if service.get("extends").is_some() || ctx.elsewhere(service, "security_opt") {
+        return Some(finding);
+    }
     let edit = match service.local("security_opt") {
         None if existing.is_none() && !service.is_alias => Edit::Set {
             path: service.at("security_opt"),
@@ -93,5 +98,5 @@ fn check_service(
         },
         _ => return Some(finding),
     };
-    Some(finding.with_fix(Fix::safe(format!("add `{OPTION}`"), vec![edit])))
+    Some(finding.with_fix(Fix::unsafe_(format!("add `{OPTION}`"), vec![edit])))
 }

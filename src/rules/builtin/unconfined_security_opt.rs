@@ -33,10 +33,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// Safe: removes the entry, which changes exactly what the rule names (the default
-    /// profile applies again). A program that really needs a blocked syscall then fails
-    /// with `EPERM`; give it a custom profile (`seccomp:./profile.json`) rather than none.
-    /// No fix when `security_opt` comes through a merge key.
+    /// Unsafe: removing the entry brings the default profile back, and a program that really
+    /// needs a blocked syscall then fails with `EPERM` (give it a custom profile,
+    /// `seccomp:./profile.json`, rather than none). No fix when `security_opt` comes through
+    /// a merge key, or when a comment on the entry's line would be lost with it.
     ///
     /// ## Options
     /// - `match`: which services the rule applies to.
@@ -86,8 +86,9 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             let mut finding = ctx
                 .finding(rule.id, Location::Node(node.path()), message)
                 .with_severity(Severity::Error);
-            if local {
-                let fix = Fix::safe(
+            // A comment on the entry's line would be lost with it.
+            if local && !ctx.comment_on_line(node) {
+                let fix = Fix::unsafe_(
                     format!("remove `{written}`"),
                     vec![Edit::Remove {
                         path: if only_entry {

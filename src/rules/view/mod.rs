@@ -134,6 +134,14 @@ impl<'a> Context<'a> {
             .any(|(range, _)| span.start < range.start && range.end <= span.end)
     }
 
+    /// Whether a comment ends the node's line (removing the node would lose it).
+    pub fn comment_on_line(&self, node: NodeRef<'_>) -> bool {
+        let line = self.doc.line_col(node.span().end).0;
+        self.doc
+            .comments()
+            .any(|(range, _)| self.doc.line_col(range.start).0 == line)
+    }
+
     /// A policy finding (warning) in this file.
     pub fn finding(&self, rule: &str, location: Location, message: impl Into<String>) -> Finding {
         Finding::new(
