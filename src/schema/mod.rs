@@ -60,14 +60,7 @@ pub fn validate_project_with_env(
     options: &ValidateOptions,
     process_env: &Variables,
 ) -> Vec<Finding> {
-    let load_options = LoadOptions {
-        interpolate: options.interpolate,
-        env_files: options.env_files.clone(),
-        process_env: process_env.clone(),
-    };
-    let project = compose::load_project(files, sources, &load_options);
-    let problems = project_problems(&project);
-    to_findings(&project, problems)
+    describe_with_env(files, sources, options, process_env).0
 }
 
 /// [`validate_project`], together with what the project says about each service (for rules
@@ -77,10 +70,19 @@ pub fn validate_and_describe(
     sources: &SourceCache,
     options: &ValidateOptions,
 ) -> (Vec<Finding>, compose::ProjectFacts) {
+    describe_with_env(files, sources, options, &compose::process_variables())
+}
+
+fn describe_with_env(
+    files: &[PathBuf],
+    sources: &SourceCache,
+    options: &ValidateOptions,
+    process_env: &Variables,
+) -> (Vec<Finding>, compose::ProjectFacts) {
     let load_options = LoadOptions {
         interpolate: options.interpolate,
         env_files: options.env_files.clone(),
-        process_env: compose::process_variables(),
+        process_env: process_env.clone(),
     };
     let project = compose::load_project(files, sources, &load_options);
     let problems = project_problems(&project);
