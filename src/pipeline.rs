@@ -356,7 +356,8 @@ fn fix_round(report: &FileReport, unsafe_fixes: bool) -> (FixOutcome, Option<Doc
                 .push((finding.rule.clone(), fix.title.clone()));
             continue;
         }
-        if let Some(conflict) = crate::write::file_conflict(&source.path, &fix.files) {
+        let compose_file = source.real_path.as_deref().unwrap_or(&source.path);
+        if let Some(conflict) = crate::write::file_conflict(compose_file, &fix.files) {
             result.refused.push(Refusal {
                 rule: finding.rule.clone(),
                 title: fix.title.clone(),

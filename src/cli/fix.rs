@@ -151,7 +151,12 @@ fn write_fix(
         new_text,
         source.document.text().as_bytes(),
     ));
-    transaction.add_changes(&report.path, &fix.files)?;
+    // Secret files go next to the real file when the compose file is a symlink (the write
+    // goes through the link to it).
+    transaction.add_changes(
+        source.real_path.as_deref().unwrap_or(&report.path),
+        &fix.files,
+    )?;
     transaction.commit()
 }
 

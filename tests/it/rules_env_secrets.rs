@@ -278,3 +278,27 @@ fn dry_run_lists_the_files_it_would_create() {
             .any(|s| r.stderr.contains(s) || r.stdout.contains(s))
     );
 }
+
+/// A symlinked compose file is written through the link; its secret files go next to the
+/// real file, where the rewritten file refers to them.
+#[test]
+fn a_symlinked_compose_file_gets_its_secrets_next_to_the_real_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("real")).unwrap();
+    fs::create_dir(dir.path().join("link")).unwrap();
+    fs::write(dir.path().join("real/compose.yaml"), COMPOSE).unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("real/compose.yaml"),
+        dir.path().join("link/compose.yaml"),
+    )
+    .unwrap();
+    let mut args = FIX.to_vec();
+    args.extend(["--write", "link/compose.yaml"]);
+    let r = run(dir.path(), &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(dir.path().join("link/compose.yaml").is_symlink());
+    assert!(dir.path().join("real/secrets").is_dir(), "{}", r.stderr);
+    assert!(!dir.path().join("link/secrets").exists());
+    let fixed = fs::read_to_string(dir.path().join("real/compose.yaml")).unwrap();
+    assert!(fixed.contains("./secrets/"), "{fixed}");
+}
