@@ -245,6 +245,7 @@ pub(crate) fn option_names<O: DeserializeOwned>() -> &'static [&'static str] {
 macro_rules! declare_rule {
     (@security_severity) => { None };
     (@security_severity $severity:literal) => { Some($severity) };
+    // A rule judged service by service: `check_service` runs on each service `match:` selects.
     (
         $(#[doc = $doc:literal])*
         id: $id:literal,
@@ -252,7 +253,26 @@ macro_rules! declare_rule {
         fixable: $fixable:literal,
         $(security_severity: $severity:literal,)?
         options: $options:ty,
-        check: $check:path $(,)?
+        check_service: $check_service:path $(,)?
+    ) => {
+        $crate::rules::declare_rule! {
+            $(#[doc = $doc])*
+            id: $id,
+            summary: $summary,
+            fixable: $fixable,
+            $(security_severity: $severity,)?
+            options: $options,
+            check: |ctx, rule| ctx.per_service(rule, $check_service),
+        }
+    };
+    (
+        $(#[doc = $doc:literal])*
+        id: $id:literal,
+        summary: $summary:literal,
+        fixable: $fixable:literal,
+        $(security_severity: $severity:literal,)?
+        options: $options:ty,
+        check: $check:expr $(,)?
     ) => {
         $(#[doc = $doc])*
         pub(crate) const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {

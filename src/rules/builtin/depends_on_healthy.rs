@@ -56,7 +56,7 @@ declare_rule! {
     summary: "wait for healthy dependencies with `condition: service_healthy`",
     fixable: true,
     options: Options,
-    check: check,
+    check_service: check_service,
 }
 
 /// How a dependency can be waited for.
@@ -90,10 +90,6 @@ fn readiness(ctx: &Context<'_>, name: &str, options: &Options) -> Readiness {
         Some(edit) => Readiness::Planned(edit.clone()),
         None => Readiness::StartedOnly,
     }
-}
-
-fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
-    ctx.per_service(rule, check_service)
 }
 
 fn check_service(

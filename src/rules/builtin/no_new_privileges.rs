@@ -46,14 +46,10 @@ declare_rule! {
     fixable: true,
     security_severity: "5.0",
     options: Options,
-    check: check,
+    check_service: check_service,
 }
 
 const OPTION: &str = "no-new-privileges:true";
-
-fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
-    ctx.per_service(rule, check_service)
-}
 
 fn check_service(
     ctx: &Context<'_>,

@@ -48,11 +48,7 @@ declare_rule! {
     fixable: false,
     security_severity: "5.0",
     options: Options,
-    check: check,
-}
-
-fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
-    ctx.per_service(rule, check_service)
+    check_service: check_service,
 }
 
 fn check_service(

@@ -39,11 +39,7 @@ declare_rule! {
     fixable: true,
     security_severity: "9.0",
     options: Options,
-    check: check,
-}
-
-fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
-    ctx.per_service(rule, check_service)
+    check_service: check_service,
 }
 
 fn check_service(

@@ -127,11 +127,7 @@ declare_rule! {
     summary: "add memory and CPU limits",
     fixable: true,
     options: Options,
-    check: check,
-}
-
-fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
-    ctx.per_service(rule, check_service)
+    check_service: check_service,
 }
 
 const LIMITS: [&str; 3] = ["deploy", "resources", "limits"];
