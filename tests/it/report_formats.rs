@@ -11,27 +11,35 @@ use shipshape::source::SourceCache;
 
 const TEXT: &str = "services:\n  db:\n    image: postgres:latest\n    environment:\n      POSTGRES_PASSWORD: hunter2-s3cret\n";
 
+/// The `restart-policy` finding for `service`, with its fix.
+fn restart_finding(file: &Path, service: &str) -> Finding {
+    let at = shipshape::document::Path::root()
+        .key("services")
+        .key(service);
+    Finding::new(
+        "restart-policy",
+        Severity::Warning,
+        file,
+        Location::Node(at.clone()),
+        format!("service `{service}` has no restart policy"),
+    )
+    .with_fix(Fix::safe(
+        "add `restart: unless-stopped`",
+        vec![Edit::Insert {
+            path: at,
+            key: "restart".into(),
+            value: Value::str("unless-stopped"),
+            after: None,
+        }],
+    ))
+}
+
 fn report() -> FileReport {
     let cache = SourceCache::new();
     let path = Path::new("app/compose.yaml");
     let source = cache.insert_text(path, TEXT).expect("valid YAML");
     let db = shipshape::document::Path::root().key("services").key("db");
-    let restart = Finding::new(
-        "restart-policy",
-        Severity::Warning,
-        path,
-        Location::Node(db.clone()),
-        "service `db` has no restart policy",
-    )
-    .with_fix(Fix::safe(
-        "add `restart: unless-stopped`",
-        vec![Edit::Insert {
-            path: db.clone(),
-            key: "restart".into(),
-            value: Value::str("unless-stopped"),
-            after: None,
-        }],
-    ));
+    let restart = restart_finding(path, "db");
     let mut secret = Finding::new(
         "env-secrets",
         Severity::Warning,
@@ -362,23 +370,7 @@ fn rdjson_insertions_replace_the_line_before() {
     let cache = SourceCache::new();
     let path = Path::new("compose.yaml");
     let source = cache.insert_text(path, text).expect("valid YAML");
-    let web = shipshape::document::Path::root().key("services").key("web");
-    let finding = Finding::new(
-        "restart-policy",
-        Severity::Warning,
-        path,
-        Location::Node(web.clone()),
-        "service `web` has no restart policy",
-    )
-    .with_fix(Fix::safe(
-        "add `restart: unless-stopped`",
-        vec![Edit::Insert {
-            path: web,
-            key: "restart".into(),
-            value: Value::str("unless-stopped"),
-            after: None,
-        }],
-    ));
+    let finding = restart_finding(path, "web");
     let report = FileReport {
         path: path.into(),
         findings: vec![Reported {

@@ -17,6 +17,14 @@ fn refuse(path: &Path, reason: impl Into<String>) -> EditError {
     EditError::refused(path, reason)
 }
 
+/// An insertion into an alias would change its anchor and every other use of it.
+fn through_alias(path: &Path, name: &str) -> EditError {
+    refuse(
+        path,
+        format!("is an alias (*{name}); the change would land on the anchor"),
+    )
+}
+
 fn not_found(path: &Path) -> EditError {
     EditError::not_found(path)
 }
@@ -298,10 +306,7 @@ impl<'d> Layout<'d> {
                 );
                 Ok(vec![TextEdit::new(pos..pos, text)])
             }
-            NodeKind::Alias { name } => Err(refuse(
-                path,
-                format!("is an alias (*{name}); the change would land on the anchor"),
-            )),
+            NodeKind::Alias { name } => Err(through_alias(path, name)),
             _ => Err(refuse(path, "is not a mapping")),
         }
     }
@@ -371,10 +376,7 @@ impl<'d> Layout<'d> {
                 );
                 Ok(vec![TextEdit::new(pos..pos, text)])
             }
-            NodeKind::Alias { name } => Err(refuse(
-                path,
-                format!("is an alias (*{name}); the change would land on the anchor"),
-            )),
+            NodeKind::Alias { name } => Err(through_alias(path, name)),
             _ => Err(refuse(path, "is not a sequence")),
         }
     }
