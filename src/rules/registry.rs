@@ -199,15 +199,21 @@ pub fn did_you_mean(id: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The built-in packs that enable `id`, read from the pack files.
+/// The built-in packs that enable `id`, read from the pack files (each loaded once).
 pub fn packs_of(id: &str) -> Vec<&'static str> {
-    let config = crate::config::Config::default();
-    crate::policy::BUILTIN_PACKS
+    static PACKS: std::sync::OnceLock<Vec<(&'static str, PolicySet)>> = std::sync::OnceLock::new();
+    let packs = PACKS.get_or_init(|| {
+        let config = crate::config::Config::default();
+        crate::policy::BUILTIN_PACKS
+            .iter()
+            .filter_map(|(pack, _)| {
+                Some((*pack, PolicySet::load(&[pack.to_string()], &config).ok()?))
+            })
+            .collect()
+    });
+    packs
         .iter()
-        .filter(|(pack, _)| {
-            PolicySet::load(&[pack.to_string()], &config)
-                .is_ok_and(|set| set.rules.get(id).is_some_and(|s| s.enabled))
-        })
+        .filter(|(_, set)| set.rules.get(id).is_some_and(|s| s.enabled))
         .map(|(pack, _)| *pack)
         .collect()
 }
