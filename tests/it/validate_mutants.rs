@@ -13,7 +13,8 @@
 //! `tests/mutants-allowlist.txt` (a substring of Compose's message, with the reason).
 //!
 //! `SHIPSHAPE_MUTANTS=N` (default 600), `SHIPSHAPE_SEED=S` (default [`DEFAULT_SEED`]),
-//! `SHIPSHAPE_MUTANT_THREADS=T` (default 2) and `SHIPSHAPE_MUTANTS_OUT=DIR` scale a run:
+//! `SHIPSHAPE_MUTANT_THREADS=T` (default 2) and `SHIPSHAPE_MUTANTS_OUT=DIR` scale a run
+//! (`SHIPSHAPE_BIN=PATH` runs another shipshape binary, e.g. a copy kept while rebuilding):
 //! `SHIPSHAPE_MUTANTS=3000 SHIPSHAPE_SEED=7 cargo test --test it validate_mutants -- --ignored --nocapture`.
 
 use crate::common;
@@ -515,7 +516,9 @@ fn verdicts(bin: &Path, path: &Path) -> Verdicts {
 /// `shipshape validate`'s verdict (its exit status) and its text report.
 fn shipshape_verdict(path: &Path) -> (bool, String) {
     let dir = path.parent().expect("a directory");
-    let mut ours = Command::new(env!("CARGO_BIN_EXE_shipshape"));
+    let bin = std::env::var_os("SHIPSHAPE_BIN")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_shipshape")), PathBuf::from);
+    let mut ours = Command::new(bin);
     ours.args(["validate", "--no-config", "--color", "never"])
         .arg(path.file_name().expect("a file name"));
     let (ok, stdout, stderr) = run_in(ours, dir);

@@ -53,24 +53,63 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
         host,
         origin: item.origin.clone(),
     };
+    let short = |text: &str, problems: &mut Vec<Problem>| match ports::parse(text) {
+        // Compose reads a container port 0 as no port at all ("missing a target port").
+        Ok(spec) if *spec.container.start() == 0 => {
+            problems.push(Problem::error(
+                "invalid-port",
+                item.origin.clone(),
+                format!(
+                    "service \"{service}\": invalid port \"{text}\": the container port is 0, \
+                     which Compose reads as no target port"
+                ),
+            ));
+            Vec::new()
+        }
+        Ok(spec) => spec
+            .host
+            .map(|host| make(spec.host_ip, spec.protocol, host))
+            .into_iter()
+            .collect(),
+        Err(reason) => {
+            problems.push(Problem::error(
+                "invalid-port",
+                item.origin.clone(),
+                format!("service \"{service}\": invalid port \"{text}\": {reason}"),
+            ));
+            Vec::new()
+        }
+    };
     match &item.value {
         Value::Str(text) if super::uninterpolated(text) => Vec::new(),
-        Value::Str(text) => match ports::parse(text) {
-            Ok(spec) => spec
-                .host
-                .map(|host| make(spec.host_ip, spec.protocol, host))
-                .into_iter()
-                .collect(),
-            Err(reason) => {
+        Value::Str(text) => short(text, problems),
+        // A number is the container port, checked as its decimal text (`-1`, `65536`, `0`).
+        Value::Int(n) => short(&n.to_string(), problems),
+        Value::Float(x) => {
+            problems.push(Problem::error(
+                "invalid-port",
+                item.origin.clone(),
+                format!(
+                    "service \"{service}\": invalid port {x}: Compose takes an integer or a \
+                     string, not a fractional number"
+                ),
+            ));
+            Vec::new()
+        }
+        Value::Map(_) => {
+            // `target` is decoded as an unsigned number: a negative one is refused.
+            if let Some(target) = item.get("target")
+                && let Some(text) = target.scalar_text()
+                && text.parse::<i64>().is_ok_and(|n| n < 0)
+            {
                 problems.push(Problem::error(
                     "invalid-port",
-                    item.origin.clone(),
-                    format!("service \"{service}\": invalid port \"{text}\": {reason}"),
+                    target.origin.clone(),
+                    format!(
+                        "service \"{service}\": invalid `target` {text}: a port cannot be negative"
+                    ),
                 ));
-                Vec::new()
             }
-        },
-        Value::Map(_) => {
             if let Some(ip) = item.get("host_ip")
                 && let Some(text) = ip.as_str()
                 && !super::uninterpolated(text)
