@@ -97,6 +97,17 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
             Vec::new()
         }
         Value::Map(_) => {
+            // Compose indexes long-syntax ports by their target: none is refused.
+            if item.get("target").is_none_or(|t| t.value == Value::Null) {
+                problems.push(Problem::error(
+                    "invalid-port",
+                    item.origin.clone(),
+                    format!(
+                        "service \"{service}\": a port mapping without `target` (the container \
+                         port); Compose refuses it"
+                    ),
+                ));
+            }
             // `target` is decoded as an unsigned number: a negative one is refused.
             if let Some(target) = item.get("target")
                 && let Some(text) = target.scalar_text()
