@@ -17,14 +17,25 @@ enum Cast {
     Int,
     Float,
     Bool,
+    /// A file mode: octal digits.
+    Octal,
     /// Durations and byte sizes stay strings; they are checked later.
     Keep,
 }
 
 /// Attribute paths Compose casts (`*` matches any key or index).
 const CASTS: &[(&[&str], Cast)] = &[
-    (&["services", "*", "configs", "*", "mode"], Cast::Int),
-    (&["services", "*", "secrets", "*", "mode"], Cast::Int),
+    (&["services", "*", "configs", "*", "mode"], Cast::Octal),
+    (&["services", "*", "secrets", "*", "mode"], Cast::Octal),
+    // Booleans Compose decodes with the same reading as its casts.
+    (&["services", "*", "attach"], Cast::Bool),
+    (&["services", "*", "build", "no_cache"], Cast::Bool),
+    (&["services", "*", "build", "pull"], Cast::Bool),
+    (&["services", "*", "build", "privileged"], Cast::Bool),
+    (
+        &["services", "*", "volumes", "*", "bind", "create_host_path"],
+        Cast::Bool,
+    ),
     (&["services", "*", "cpu_count"], Cast::Int),
     (&["services", "*", "cpu_percent"], Cast::Float),
     (&["services", "*", "cpu_period"], Cast::Int),
@@ -230,6 +241,11 @@ impl Walker<'_> {
             Cast::Bool => go_bool(text)
                 .map(Value::Bool)
                 .ok_or("a boolean (true/false, yes/no, on/off)"),
+            Cast::Octal => i64::from_str_radix(text, 8)
+                .ok()
+                .filter(|_| !text.starts_with(['+', '-']))
+                .map(Value::Int)
+                .ok_or("an octal file mode (digits 0-7, like \"0440\")"),
             Cast::Keep => return,
         };
         match cast_value {

@@ -3,6 +3,7 @@
 
 mod agreement;
 mod build;
+mod decode;
 mod dependencies;
 mod devices;
 mod extra_hosts;
@@ -31,6 +32,7 @@ pub(super) fn check(model: &Node, project: &Project) -> Vec<Problem> {
     ports::check(model, &mut problems);
     mounts::check(model, &mut problems);
     devices::check(model, &mut problems);
+    decode::check(model, &mut problems);
     extra_hosts::check(model, &mut problems);
     watch::paths(model, &mut problems);
     volumes::syntax(model, &mut problems);
