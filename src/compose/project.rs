@@ -45,6 +45,9 @@ pub struct Project {
     pub base_dirs: HashMap<FileId, PathBuf>,
     /// Profiles enabled by `COMPOSE_PROFILES` (environment or `.env`).
     pub active_profiles: Vec<String>,
+    /// Whether `${VAR}` was interpolated: then a `${` left in a value is literal text
+    /// (written `$${`), not a variable.
+    pub interpolated: bool,
 }
 
 impl Project {
@@ -64,7 +67,10 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
     let mut loader = Loader {
         sources,
         options,
-        project: Project::default(),
+        project: Project {
+            interpolated: options.interpolate,
+            ..Project::default()
+        },
         extended: HashMap::new(),
         empty_files: Vec::new(),
     };
