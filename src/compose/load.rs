@@ -263,6 +263,24 @@ impl Loader {
 
     fn merge_sources(&mut self, value: NodeRef<'_>, depth: usize) -> Vec<IndexMap<String, Entry>> {
         let mut sources = Vec::new();
+        // An alias to a sequence of mappings merges them, as a sequence written there does.
+        if matches!(value.kind(), NodeKind::Alias { .. }) {
+            let loaded = self.node(value, depth + 1);
+            match loaded.value {
+                Value::Map(map) => sources.push(map),
+                Value::Seq(items) if items.iter().all(|i| matches!(i.value, Value::Map(_))) => {
+                    sources.extend(items.into_iter().filter_map(|i| match i.value {
+                        Value::Map(map) => Some(map),
+                        _ => None,
+                    }));
+                }
+                _ => self.problem(
+                    &value,
+                    "a merge key (<<) must refer to a mapping or a list of mappings".into(),
+                ),
+            }
+            return sources;
+        }
         for item in merge::merged_values(value) {
             let loaded = self.node(item, depth + 1);
             match loaded.value {
