@@ -125,6 +125,19 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
         }
     }
     loader.project.model = merge_all(trees);
+    // Compose drops `version` and `include` (after loading what it includes): a project left
+    // with nothing else is as empty as an empty file.
+    if let Some(model) = &loader.project.model
+        && let Some(map) = model.as_map()
+        && map.keys().all(|k| k == "version" || k == "include")
+    {
+        loader.project.problems.push(Problem::error(
+            "empty-file",
+            model.origin.clone(),
+            "empty compose file: nothing but `version`/`include` (and the includes add nothing); \
+             Compose refuses a project without content",
+        ));
+    }
     loader.project
 }
 
