@@ -10,7 +10,7 @@ use crate::compose::{Node, Problem, Value};
 pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for (index, item) in long_volumes(service) {
-            if item.get("target").is_none_or(empty) {
+            if item.get("target").is_none_or(missing) {
                 problems.push(Problem::error(
                     "mount-target",
                     item.origin.clone(),
@@ -18,12 +18,12 @@ pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
                 ));
             }
             if item.get("type").and_then(Node::as_str) == Some("bind")
-                && item.get("source").is_none_or(empty)
+                && item.get("source").is_none_or(missing)
             {
                 problems.push(Problem::error(
                     "bind-source",
                     item.get("source").map_or(item.origin.clone(), |s| s.origin.clone()),
-                    format!("services.{name}.volumes[{index}]: a bind mount needs a `source` (the host path); Compose refuses an empty one"),
+                    format!("services.{name}.volumes[{index}]: a bind mount needs a `source` (the host path); Compose refuses one without it"),
                 ));
             }
         }
@@ -78,6 +78,8 @@ fn long_volumes(service: &Node) -> impl Iterator<Item = (usize, &Node)> {
         .filter(|(_, item)| item.as_map().is_some())
 }
 
-fn empty(node: &Node) -> bool {
-    node.is_null() || node.as_str() == Some("")
+/// An absent or null value. An empty string is fine: Compose resolves a relative path, and
+/// `""` is the project directory (a source) or `.` (a target).
+fn missing(node: &Node) -> bool {
+    node.is_null()
 }
