@@ -29,6 +29,10 @@ const CASTS: &[(&[&str], Cast)] = &[
     (&["services", "*", "secrets", "*", "mode"], Cast::Octal),
     // Booleans Compose decodes with the same reading as its casts.
     (&["services", "*", "attach"], Cast::Bool),
+    (&["services", "*", "depends_on", "*", "restart"], Cast::Bool),
+    (&["services", "*", "post_start", "*", "privileged"], Cast::Bool),
+    (&["services", "*", "pre_stop", "*", "privileged"], Cast::Bool),
+    (&["services", "*", "env_file", "*", "required"], Cast::Bool),
     (&["services", "*", "build", "no_cache"], Cast::Bool),
     (&["services", "*", "build", "pull"], Cast::Bool),
     (&["services", "*", "build", "privileged"], Cast::Bool),
