@@ -146,9 +146,11 @@ fn all_named_refs(node: Option<&Node>) -> Vec<(String, crate::compose::Origin)> 
         crate::compose::Value::Seq(items) => items
             .iter()
             .filter_map(|item| match &item.value {
-                crate::compose::Value::Map(_) => item
-                    .get("source")
-                    .and_then(|s| Some((s.scalar_text()?, s.origin.clone()))),
+                // Without a source, Compose looks for a resource named "".
+                crate::compose::Value::Map(_) => match item.get("source") {
+                    Some(s) => Some((s.scalar_text()?, s.origin.clone())),
+                    None => Some((String::new(), item.origin.clone())),
+                },
                 _ => Some((item.scalar_text()?, item.origin.clone())),
             })
             .collect(),

@@ -110,7 +110,11 @@ fn sources(section: &str, name: &str, entry: &Entry, keys: &[&str], problems: &m
     } else {
         is_external(resource)
     };
-    if given.is_empty() && !exempt {
+    // Its consistency check reads a secret's `environment: ""` as no source at all.
+    let blank_env = section == "secrets"
+        && given == ["environment"]
+        && resource.get("environment").and_then(Node::as_str) == Some("");
+    if (given.is_empty() || blank_env) && !exempt {
         problems.push(Problem::error(
             "resource-source",
             entry.key.clone(),
