@@ -308,8 +308,13 @@ fn anchor(
             let &j = rng.pick(&later)?;
             out[i] = format!("{} &fz", lines[i].trim_end());
             let lj = line(j);
-            let prefix = " ".repeat(lj.body);
-            out[j] = format!("{prefix}<<: *fz\n{}{}", " ".repeat(lj.body), &lines[j][lj.body..]);
+            // `- key: v` becomes `- <<: *fz` then `  key: v`: the merge joins that mapping.
+            out[j] = format!(
+                "{}<<: *fz\n{}{}",
+                &lines[j][..lj.body],
+                " ".repeat(lj.body),
+                &lines[j][lj.body..]
+            );
             Some(format!(
                 "merge the mapping of line {} into line {}",
                 i + 1,
@@ -331,7 +336,7 @@ fn anchor(
             let lj = line(j);
             out[j] = format!(
                 "{}<<: *fz\n{}{}",
-                " ".repeat(lj.body),
+                &lines[j][..lj.body],
                 " ".repeat(lj.body),
                 &lines[j][lj.body..]
             );
