@@ -30,8 +30,14 @@ const CASTS: &[(&[&str], Cast)] = &[
     // Booleans Compose decodes with the same reading as its casts.
     (&["services", "*", "attach"], Cast::Bool),
     (&["services", "*", "depends_on", "*", "restart"], Cast::Bool),
-    (&["services", "*", "post_start", "*", "privileged"], Cast::Bool),
-    (&["services", "*", "pre_stop", "*", "privileged"], Cast::Bool),
+    (
+        &["services", "*", "post_start", "*", "privileged"],
+        Cast::Bool,
+    ),
+    (
+        &["services", "*", "pre_stop", "*", "privileged"],
+        Cast::Bool,
+    ),
     (&["services", "*", "env_file", "*", "required"], Cast::Bool),
     (&["services", "*", "build", "no_cache"], Cast::Bool),
     (&["services", "*", "build", "pull"], Cast::Bool),

@@ -131,16 +131,18 @@ fn explain(error: &ValidationError<'_>, tree: &Node, out: &mut Vec<Problem>) {
             let items = node.as_seq().unwrap_or_default();
             let repeat = (1..items.len()).find_map(|j| {
                 let json = items[j].to_json();
-                (0..j)
-                    .find(|&i| items[i].to_json() == json)
-                    .map(|i| (i, j))
+                (0..j).find(|&i| items[i].to_json() == json).map(|i| (i, j))
             });
             if let Some((first, again)) = repeat {
                 let message = format!(
                     "{at}[{again}] repeats {at}[{first}] ({}); Compose refuses a repeated item in this list, remove one",
                     show(&items[again].to_json())
                 );
-                out.push(Problem::error("schema", items[again].origin.clone(), message));
+                out.push(Problem::error(
+                    "schema",
+                    items[again].origin.clone(),
+                    message,
+                ));
                 return;
             }
             format!("{at} lists the same item twice")

@@ -248,8 +248,18 @@ pub(crate) fn mutate(text: &str, rng: &mut Rng) -> Option<(String, String)> {
             let &j = rng.pick(&siblings)?;
             let (is, ie) = li.value?;
             let (js, je) = line(j).value?;
-            out[i] = format!("{}{}{}", &lines[i][..is], &lines[j][js..je], &lines[i][ie..]);
-            out[j] = format!("{}{}{}", &lines[j][..js], &lines[i][is..ie], &lines[j][je..]);
+            out[i] = format!(
+                "{}{}{}",
+                &lines[i][..is],
+                &lines[j][js..je],
+                &lines[i][ie..]
+            );
+            out[j] = format!(
+                "{}{}{}",
+                &lines[j][..js],
+                &lines[i][is..ie],
+                &lines[j][je..]
+            );
             format!("swap the values of lines {} and {}", i + 1, j + 1)
         }
         _ => {
@@ -288,7 +298,11 @@ fn anchor(
             let (js, je) = line(j).value?;
             out[i] = format!("{}&fz {}", &lines[i][..is], &lines[i][is..]);
             out[j] = format!("{}*fz{}", &lines[j][..js], &lines[j][je..]);
-            Some(format!("alias line {} to the value of line {}", j + 1, i + 1))
+            Some(format!(
+                "alias line {} to the value of line {}",
+                j + 1,
+                i + 1
+            ))
         }
         1 => {
             // `key:` opening a block mapping, merged into a later line's mapping.
@@ -481,7 +495,11 @@ fn mirror(original: &Path, text: &str, dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).expect("mutant dir");
     let name = original.file_name().expect("a file name");
     let source_dir = original.parent().expect("a directory");
-    for entry in std::fs::read_dir(source_dir).into_iter().flatten().flatten() {
+    for entry in std::fs::read_dir(source_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         if entry.file_name() != name {
             #[cfg(unix)]
             let _ = std::os::unix::fs::symlink(entry.path(), dir.join(entry.file_name()));
@@ -521,8 +539,10 @@ fn verdicts(bin: &Path, path: &Path) -> Verdicts {
 /// `shipshape validate`'s verdict (its exit status) and its text report.
 fn shipshape_verdict(path: &Path) -> (bool, String) {
     let dir = path.parent().expect("a directory");
-    let bin = std::env::var_os("SHIPSHAPE_BIN")
-        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_shipshape")), PathBuf::from);
+    let bin = std::env::var_os("SHIPSHAPE_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_shipshape")),
+        PathBuf::from,
+    );
     let mut ours = Command::new(bin);
     ours.args(["validate", "--no-config", "--color", "never"])
         .arg(path.file_name().expect("a file name"));
@@ -681,7 +701,11 @@ fn mutants_get_the_verdict_docker_compose_gives() {
                 .as_deref()
                 .map(|r| format!(" [allowlisted: {r}]"))
                 .unwrap_or_default(),
-            d.verdicts.compose_message.chars().take(300).collect::<String>()
+            d.verdicts
+                .compose_message
+                .chars()
+                .take(300)
+                .collect::<String>()
         );
     }
     assert!(tried > 0, "no mutant was run");
@@ -726,7 +750,9 @@ fn the_mutator_is_seeded_and_uses_every_operator() {
         "rename key",
     ] {
         assert!(
-            first.iter().any(|(name, _)| name.starts_with(operator) || name.contains(operator)),
+            first
+                .iter()
+                .any(|(name, _)| name.starts_with(operator) || name.contains(operator)),
             "no mutant used {operator:?}"
         );
     }

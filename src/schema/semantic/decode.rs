@@ -37,7 +37,10 @@ const DECODED: &[(&[&str], Decode)] = &[
         &["deploy", "restart_policy", "max_attempts"],
         Decode::Unsigned,
     ),
-    (&["deploy", "update_config", "parallelism"], Decode::Unsigned),
+    (
+        &["deploy", "update_config", "parallelism"],
+        Decode::Unsigned,
+    ),
     (
         &["deploy", "rollback_config", "parallelism"],
         Decode::Unsigned,
@@ -53,7 +56,10 @@ const DECODED: &[(&[&str], Decode)] = &[
     ),
     (&["volumes", "*", "tmpfs", "mode"], Decode::UnsignedNoString),
     (&["mem_swappiness"], Decode::Size),
-    (&["blkio_config", "device_read_bps", "*", "rate"], Decode::Size),
+    (
+        &["blkio_config", "device_read_bps", "*", "rate"],
+        Decode::Size,
+    ),
     (
         &["blkio_config", "device_read_iops", "*", "rate"],
         Decode::Size,
@@ -66,7 +72,10 @@ const DECODED: &[(&[&str], Decode)] = &[
         &["blkio_config", "device_write_iops", "*", "rate"],
         Decode::Size,
     ),
-    (&["deploy", "resources", "limits", "cpus"], Decode::FloatText),
+    (
+        &["deploy", "resources", "limits", "cpus"],
+        Decode::FloatText,
+    ),
     (
         &["deploy", "resources", "reservations", "cpus"],
         Decode::FloatText,
@@ -103,12 +112,7 @@ pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
 }
 
 /// The nodes at `path` under `node`, with their attribute paths.
-fn nodes_at<'n>(
-    node: &'n Node,
-    path: &[&str],
-    at: &mut String,
-    out: &mut Vec<(String, &'n Node)>,
-) {
+fn nodes_at<'n>(node: &'n Node, path: &[&str], at: &mut String, out: &mut Vec<(String, &'n Node)>) {
     let Some((first, rest)) = path.split_first() else {
         out.push((at.clone(), node));
         return;
