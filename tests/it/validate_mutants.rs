@@ -17,9 +17,6 @@
 //! (`SHIPSHAPE_BIN=PATH` runs another shipshape binary, e.g. a copy kept while rebuilding):
 //! `SHIPSHAPE_MUTANTS=3000 SHIPSHAPE_SEED=7 cargo test --test it validate_mutants -- --ignored --nocapture`.
 
-use crate::common;
-use common::shared_dir;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -321,14 +318,7 @@ fn anchor(
             let later: Vec<usize> = with_key.iter().copied().filter(|&j| j > i + 1).collect();
             let &j = rng.pick(&later)?;
             out[i] = format!("{} &fz", lines[i].trim_end());
-            let lj = line(j);
-            // `- key: v` becomes `- <<: *fz` then `  key: v`: the merge joins that mapping.
-            out[j] = format!(
-                "{}<<: *fz\n{}{}",
-                &lines[j][..lj.body],
-                " ".repeat(lj.body),
-                &lines[j][lj.body..]
-            );
+            out[j] = merge_before(lines[j], line(j));
             Some(format!(
                 "merge the mapping of line {} into line {}",
                 i + 1,
@@ -347,13 +337,7 @@ fn anchor(
             let &j = rng.pick(&later)?;
             let (is, _) = line(i).value?;
             out[i] = format!("{}&fz {}", &lines[i][..is], &lines[i][is..]);
-            let lj = line(j);
-            out[j] = format!(
-                "{}<<: *fz\n{}{}",
-                &lines[j][..lj.body],
-                " ".repeat(lj.body),
-                &lines[j][lj.body..]
-            );
+            out[j] = merge_before(lines[j], line(j));
             Some(format!(
                 "merge the scalar of line {} into line {}",
                 i + 1,
@@ -361,6 +345,17 @@ fn anchor(
             ))
         }
     }
+}
+
+/// `line` with a `<<: *fz` merge key written before its key, in the same mapping:
+/// `- key: v` becomes `- <<: *fz` then `  key: v`.
+fn merge_before(line: &str, parsed: &Line) -> String {
+    format!(
+        "{}<<: *fz\n{}{}",
+        &line[..parsed.body],
+        " ".repeat(parsed.body),
+        &line[parsed.body..]
+    )
 }
 
 /// A key that is almost `key`: a letter dropped, doubled or swapped, `_`/`-` exchanged, a
@@ -419,21 +414,6 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn compose_bin() -> PathBuf {
-    let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/compose-v2/docker-compose"))
-        })
-        .unwrap_or_default();
-    assert!(
-        bin.is_file(),
-        "Docker Compose v2 not found at {}: install it with ../shared/tools/install-compose-v2 and export DOCKER_COMPOSE_BIN=<the path it prints>",
-        bin.display()
-    );
-    bin
 }
 
 /// Runs `command` from `dir` with nothing in its environment but PATH/HOME; (success,
@@ -572,7 +552,7 @@ struct Disagreement {
 #[test]
 #[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
 fn mutants_get_the_verdict_docker_compose_gives() {
-    let bin = compose_bin();
+    let bin = crate::validate_parity::compose_bin();
     let seed: u64 = env_or("SHIPSHAPE_SEED", DEFAULT_SEED);
     let count: usize = env_or("SHIPSHAPE_MUTANTS", DEFAULT_MUTANTS);
     let threads: usize = env_or("SHIPSHAPE_MUTANT_THREADS", 2).max(1);
@@ -583,13 +563,7 @@ fn mutants_get_the_verdict_docker_compose_gives() {
         });
     let _ = std::fs::remove_dir_all(&out_dir);
     std::fs::create_dir_all(&out_dir).expect("output dir");
-    let corpus = shared_dir().join("corpus");
-    let files = common::yaml_files(&corpus);
-    assert!(
-        files.len() > 500,
-        "corpus not found under {}",
-        corpus.display()
-    );
+    let (corpus, files) = crate::validate_parity::corpus_files();
     let allowed = allowlist();
     let work = tempfile::tempdir().expect("temp dir");
     // Originals shipshape refuses (Compose too: the parity suite keeps them in step) are not

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 const ALLOWLIST: &str = include_str!("../parity-allowlist.txt");
 
-fn compose_bin() -> PathBuf {
+pub(crate) fn compose_bin() -> PathBuf {
     let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
         .map(PathBuf::from)
         .or_else(|| {
@@ -29,6 +29,18 @@ fn compose_bin() -> PathBuf {
         bin.display()
     );
     bin
+}
+
+/// The corpus directory and its compose files (asserting the corpus is there).
+pub(crate) fn corpus_files() -> (PathBuf, Vec<PathBuf>) {
+    let corpus = shared_dir().join("corpus");
+    let files = common::yaml_files(&corpus);
+    assert!(
+        files.len() > 500,
+        "corpus not found under {}",
+        corpus.display()
+    );
+    (corpus, files)
 }
 
 /// A command run from the file's directory with nothing in its environment but PATH/HOME.
@@ -141,13 +153,7 @@ fn expected_rules(compose_message: &str) -> &'static [&'static str] {
 #[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
 fn verdicts_match_docker_compose() {
     let bin = compose_bin();
-    let corpus = shared_dir().join("corpus");
-    let files = common::yaml_files(&corpus);
-    assert!(
-        files.len() > 500,
-        "corpus not found under {}",
-        corpus.display()
-    );
+    let (corpus, files) = corpus_files();
     let allowed: BTreeMap<String, String> = ALLOWLIST
         .lines()
         .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
