@@ -93,6 +93,7 @@ fn describe_with_env(
 /// Everything wrong with a loaded project: loading problems, each file against the schema,
 /// then the semantic checks on the merged model.
 fn project_problems(project: &Project) -> Vec<Problem> {
+    validator::set_interpolated(project.interpolated);
     let mut problems = project.problems.clone();
     for (_, tree) in &project.file_trees {
         problems.extend(legacy::obsolete_version(tree));
@@ -105,6 +106,8 @@ fn project_problems(project: &Project) -> Vec<Problem> {
     if let Some(model) = &project.model {
         problems.extend(semantic::check(model, project));
     }
+    // Callers of `is_duration` outside validation get the lenient reading again.
+    validator::set_interpolated(false);
     problems
 }
 

@@ -24,10 +24,26 @@ pub(super) static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
         .expect("embedded compose schema compiles")
 });
 
+thread_local! {
+    /// Whether the project being validated on this thread was interpolated: then a `$` left
+    /// in a value is literal text (written `$$`), not a variable.
+    static INTERPOLATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Records whether the project about to be validated on this thread was interpolated.
+pub(super) fn set_interpolated(interpolated: bool) {
+    INTERPOLATED.set(interpolated);
+}
+
+/// Whether the project being validated on this thread was interpolated.
+pub(super) fn interpolated() -> bool {
+    INTERPOLATED.get()
+}
+
 /// A Go duration (`1h30m`, `10s`, `1.5m`, `0`), as Compose parses durations.
 pub fn is_duration(text: &str) -> bool {
     // Left uninterpolated (`--no-interpolate`): Compose takes a variable for any string.
-    if text.contains('$') {
+    if text.contains('$') && !interpolated() {
         return true;
     }
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);

@@ -23,7 +23,6 @@ use crate::compose::{Node, Problem, Project};
 
 /// Runs every check on the merged `model`.
 pub(super) fn check(model: &Node, project: &Project) -> Vec<Problem> {
-    INTERPOLATED.set(project.interpolated);
     let mut problems = Vec::new();
     // Compose looks for cycles before it drops the services of inactive profiles, and runs
     // every other check on what remains.
@@ -83,16 +82,11 @@ fn enabled_services<'m>(model: &'m Node, active: &[String]) -> std::borrow::Cow<
     std::borrow::Cow::Owned(enabled)
 }
 
-thread_local! {
-    /// Whether the model being checked was interpolated (set by [`check`] for its run).
-    static INTERPOLATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Whether `text` still holds a variable: only without interpolation (`--no-interpolate`),
 /// where Compose accepts a `${VAR}` wherever it takes a string, so no syntax is checked.
 /// After interpolation a `${` is literal text (written `$${`), judged like any other.
 pub(super) fn uninterpolated(text: &str) -> bool {
-    if INTERPOLATED.get() {
+    if super::validator::interpolated() {
         return false;
     }
     text.contains("${")
