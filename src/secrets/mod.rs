@@ -5,6 +5,7 @@
 //! The layer knows nothing about YAML documents or findings: it works on keys, values and text,
 //! so `env-secrets` and every report format can share one notion of "a secret".
 
+mod argv;
 pub mod detect;
 pub mod dotenv;
 pub mod redact;

@@ -437,6 +437,11 @@ security_snapshots! {
     security_logging_rotation => "logging-rotation",
     security_healthcheck_disabled => "healthcheck-disabled",
     security_container_name => "container-name",
+    security_url_credentials => "url-credentials",
+    security_command_secrets => "command-secrets",
+    security_localhost_service_address => "localhost-service-address",
+    security_privileged_host_ports => "privileged-host-ports",
+    security_internal_backend_network => "internal-backend-network",
 }
 
 /// SARIF rule descriptors of security rules carry `security-severity` (GitHub code scanning

@@ -104,9 +104,8 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             let Some(node) = service.get_path(&keys) else {
                 continue;
             };
-            let found = secret_arguments(&words(node), &rule.options);
-            if !found.is_empty() {
-                findings.push(finding(ctx, rule, service, key, node, found));
+            for argument in secret_arguments(&words(node), &rule.options) {
+                findings.push(finding(ctx, rule, service, key, node, argument));
             }
         }
     }
@@ -119,20 +118,19 @@ fn finding(
     service: &Service<'_>,
     key: &str,
     node: NodeRef<'_>,
-    found: Vec<Argument>,
+    argument: Argument,
 ) -> Finding {
-    let names: Vec<String> = found.iter().map(|a| format!("`{}`", a.name)).collect();
     let message = format!(
-        "service `{}` passes a literal secret on the command line of `{key}` ({}): it shows in `docker inspect` and `ps`; read it from the environment or a secret file at run time",
-        service.name,
-        names.join(", ")
+        "service `{}` passes a literal secret as `{}` on the command line of `{key}`: it shows in `docker inspect` and `ps`; read it from the environment or a secret file at run time",
+        service.name, argument.name
     );
-    let at = match found[0].item.and_then(|i| node.items().nth(i)) {
+    // At the flag's own list item: a value on a line of its own may not be hidden there.
+    let at = match argument.item.and_then(|i| node.items().nth(i)) {
         Some(item) => item.path(),
         None => node.path(),
     };
     let mut finding = ctx.finding(rule.id, Location::Node(at), message);
-    finding.redact = found.into_iter().map(|a| a.value).collect();
+    finding.redact = vec![argument.value];
     finding
 }
 

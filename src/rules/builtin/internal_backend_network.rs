@@ -17,12 +17,14 @@ declare_rule! {
     /// ## What it does
     /// Reports, once per service, a data store (its image's last path segment without tag
     /// matches `data_stores`: postgres, mysql, mariadb, redis, mongo, …) that shares a network
-    /// with another service publishing ports, when none of the data store's networks is
-    /// marked `internal: true`. A service without `networks:` is on `default`.
+    /// with a service publishing ports (a front: not itself a data store), when none of the
+    /// data store's networks is marked `internal: true`. A service without `networks:` is on
+    /// `default`.
     ///
     /// Quiet when the data store uses `network_mode` (it is not on the project's networks),
-    /// when one of its networks is internal, when one is `external` (its settings live
-    /// elsewhere), and when no other service on its networks publishes a port.
+    /// publishes ports itself (it could not stay on an internal network only;
+    /// `ports-all-interfaces` judges those ports), when one of its networks is internal, when
+    /// one is `external` (its settings live elsewhere), and when no front shares its networks.
     ///
     /// ## Why
     /// On a shared network, whoever takes over the published service (the one the internet
@@ -72,18 +74,22 @@ struct NetworkFacts {
 
 fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let declared = declared_networks(ctx);
-    let publishers: Vec<(&Service<'_>, Vec<String>)> = ctx
+    let is_store = |s: &Service<'_>| {
+        s.image_base_name()
+            .is_some_and(|image| rule.options.data_stores.iter().any(|g| glob(g, image)))
+    };
+    // The fronts: services other than data stores that publish ports.
+    let fronts: Vec<(&str, Vec<String>)> = ctx
         .services
         .iter()
-        .filter(|s| publishes(s))
-        .filter_map(|s| Some((s, networks_of(s)?)))
+        .filter(|s| publishes(s) && !is_store(s))
+        .filter_map(|s| Some((s.name, networks_of(s)?)))
         .collect();
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
-        let Some(image) = service.image_base_name() else {
-            continue;
-        };
-        if !rule.options.data_stores.iter().any(|g| glob(g, image)) {
+        // A store that publishes its own ports cannot live on an internal network only;
+        // `ports-all-interfaces` is about that.
+        if !is_store(service) || publishes(service) {
             continue;
         }
         let Some(networks) = networks_of(service) else {
@@ -96,22 +102,30 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
         {
             continue;
         }
-        let Some((front, shared)) = publishers.iter().find_map(|(other, theirs)| {
-            let shared = networks.iter().find(|n| theirs.contains(n))?;
-            (other.name != service.name).then_some((other.name, shared))
+        let Some((front, shared)) = fronts.iter().find_map(|(front, theirs)| {
+            Some((*front, networks.iter().find(|n| theirs.contains(n))?))
         }) else {
             continue;
         };
-        let message = format!(
-            "data store `{}` ({image}) shares network `{shared}` with `{front}`, which publishes ports; put it on a backend network with `internal: true` that only its clients join",
-            service.name
-        );
-        findings.push(
-            ctx.finding(rule.id, Location::Key(service.path.clone()), message)
-                .with_severity(Severity::Info),
-        );
+        findings.push(finding(ctx, rule, service, front, shared));
     }
     findings
+}
+
+fn finding(
+    ctx: &Context<'_>,
+    rule: &Configured<Options>,
+    service: &Service<'_>,
+    front: &str,
+    shared: &str,
+) -> Finding {
+    let message = format!(
+        "data store `{}` ({}) shares network `{shared}` with `{front}`, which publishes ports; put it on a backend network with `internal: true` that only its clients join",
+        service.name,
+        service.image_base_name().unwrap_or_default()
+    );
+    ctx.finding(rule.id, Location::Key(service.path.clone()), message)
+        .with_severity(Severity::Info)
 }
 
 /// The top-level `networks:` of the file.

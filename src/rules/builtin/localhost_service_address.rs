@@ -217,10 +217,22 @@ fn targets<'c>(
     if is_kind(service, kind, words) {
         return Vec::new();
     }
-    ctx.services
+    let of_kind: Vec<&Service<'_>> = ctx
+        .services
         .iter()
         .filter(|t| t.name != service.name && is_kind(t, kind, words))
-        .filter(|t| !shares_namespace_with(t, service.name))
+        .collect();
+    // A store in this service's network namespace is what localhost reaches.
+    if of_kind
+        .iter()
+        .any(|t| shares_namespace_with(t, service.name))
+    {
+        return Vec::new();
+    }
+    // A service with its own `network_mode` has no name on the project's networks.
+    of_kind
+        .into_iter()
+        .filter(|t| t.get("network_mode").is_none())
         .map(|t| t.name)
         .collect()
 }

@@ -135,7 +135,7 @@ fn report(ctx: &Context<'_>, rule: &Configured<Options>, node: NodeRef<'_>) -> O
         (Severity::Warning, "a literal password")
     };
     let message = format!(
-        "`{path}` has {what} in a URL (`scheme://user:<password>@host`); pass it through a variable or a secret"
+        "`{path}` has {what} in the user info of a URL; pass it through a variable or a secret"
     );
     let mut finding = ctx
         .finding(rule.id, Location::Node(path), message)
