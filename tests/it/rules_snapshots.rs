@@ -444,6 +444,26 @@ security_snapshots! {
     security_internal_backend_network => "internal-backend-network",
 }
 
+/// A URL password in `environment:` that `env-secrets` reports (with its fix) is not reported
+/// again by `url-credentials`; the other places still are.
+#[test]
+fn url_credentials_leave_environment_urls_to_env_secrets() {
+    let out = check(
+        "url-credentials/basic",
+        &["--select", "env-secrets,url-credentials"],
+    );
+    assert!(out.contains("env-secrets"), "{out}");
+    assert!(
+        !out.contains("`services.app.environment.DATABASE_URL`"),
+        "{out}"
+    );
+    assert!(out.contains("`services.app.command[2]`"), "{out}");
+    assert!(
+        !out.contains("Br0ker-Pass") && !out.contains("hunter2-db"),
+        "{out}"
+    );
+}
+
 /// SARIF rule descriptors of security rules carry `security-severity` (GitHub code scanning
 /// ranks alerts by it); other rules do not.
 #[test]
