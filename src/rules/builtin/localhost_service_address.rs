@@ -1,6 +1,9 @@
+use std::ops::Range;
+
 use serde::Deserialize;
 
-use crate::finding::{Finding, Location};
+use crate::document::{Edit, NodeRef, Value};
+use crate::finding::{Finding, Fix, Location};
 use crate::policy::selector::glob;
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
@@ -41,22 +44,26 @@ declare_rule! {
     /// services:
     ///   app:
     ///     environment:
-    ///       DATABASE_URL: postgres://app@localhost:5432/app   # warning → @db:5432
+    ///       DATABASE_URL: postgres://app@localhost:5432/app   # warning, unsafe fix → @db:5432
     ///       ALLOWED_HOSTS: localhost                          # fine
     ///   db:
     ///     image: postgres:17
     /// ```
     ///
     /// ## Fix safety
-    /// No fix: the value may also be read by tools run on the host, or the service may be
-    /// meant to join the data store's network namespace; the message names the service.
+    /// Unsafe: replaces the host by the service name when exactly one service can be meant,
+    /// the port (if written) is the data store's usual one (a host-published port such as
+    /// `localhost:5433` may not be the container's), and the entry is written in the service
+    /// itself (not merged from an anchor). It changes where the service connects, and the
+    /// value may also be read by tools run on the host. Otherwise the message names the
+    /// candidates and there is no fix.
     ///
     /// ## Options
     /// - `ignore_key_words`: words of keys whose values are not addresses of another service.
     /// - `match`: which services' environments are checked.
     id: "localhost-service-address",
     summary: "report localhost addresses of data stores that another service provides",
-    fixable: false,
+    fixable: true,
     security_severity: "2.0",
     options: Options,
     check: check,
@@ -156,6 +163,8 @@ const DATABASE_WORDS: &[&str] = &["DB", "DATABASE"];
 struct Address<'v> {
     scheme: Option<&'v str>,
     port: Option<u16>,
+    /// Where the host is written in the value.
+    host: Range<usize>,
 }
 
 fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
@@ -187,10 +196,55 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                 service.name,
                 reach(&targets)
             );
-            findings.push(ctx.finding(rule.id, Location::Node(node.path()), message));
+            let finding = ctx.finding(rule.id, Location::Node(node.path()), message);
+            findings.push(
+                match fix(service, node, &key, value, &address, kind, &targets) {
+                    Some(fix) => finding.with_fix(fix),
+                    None => finding,
+                },
+            );
         }
     }
     findings
+}
+
+/// Unsafe: the host replaced by the one service it can mean, when the port (if written) is
+/// the store's own and the entry is written in this service (not in an anchor).
+fn fix(
+    service: &Service<'_>,
+    node: NodeRef<'_>,
+    key: &str,
+    value: &str,
+    address: &Address<'_>,
+    kind: Option<&Kind>,
+    targets: &[&str],
+) -> Option<Fix> {
+    let [target] = targets else {
+        return None;
+    };
+    let port_ok = address
+        .port
+        .is_none_or(|p| kind.is_some_and(|k| k.port == p));
+    if !port_ok || service.is_alias || !node.path().starts_with(&service.path) {
+        return None;
+    }
+    let fixed = format!(
+        "{}{target}{}",
+        &value[..address.host.start],
+        &value[address.host.end..]
+    );
+    let fixed = match node.as_str() == Some(value) {
+        true => fixed,
+        false => format!("{key}={fixed}"),
+    };
+    let edit = Edit::Replace {
+        path: node.path(),
+        value: Value::str(fixed),
+    };
+    Some(Fix::unsafe_(
+        format!("address `{target}` instead of localhost"),
+        vec![edit],
+    ))
 }
 
 fn reach(targets: &[&str]) -> String {
@@ -308,20 +362,19 @@ fn key_words(key: &str) -> Vec<String> {
 /// The localhost address in a value: a URL whose host is localhost, or a bare
 /// `localhost[:port]`. Values with a variable are not judged.
 fn localhost_address(value: &str) -> Option<Address<'_>> {
-    let value = value.trim().trim_matches(['"', '\'']);
     if value.contains('$') {
         return None;
     }
-    let (scheme, authority) = match value.find("://") {
-        Some(at) => {
-            let rest = &value[at + 3..];
-            let end = rest.find(['/', '?', '#', ',', ' ']).unwrap_or(rest.len());
-            (Some(&value[..at]), &rest[..end])
-        }
-        None => (None, value),
+    let start = value.len() - value.trim_start_matches([' ', '"', '\'']).len();
+    let value = value.trim_end_matches([' ', '"', '\'']);
+    let (scheme, authority_start) = match value.find("://") {
+        Some(at) => (Some(&value[start..at]), at + 3),
+        None => (None, start),
     };
-    let host_port = authority.rsplit('@').next().unwrap_or(authority);
-    let (host, port) = split_host_port(host_port)?;
+    let rest = &value[authority_start..];
+    let authority = &rest[..rest.find(['/', '?', '#', ',', ' ']).unwrap_or(rest.len())];
+    let host_start = authority_start + authority.rfind('@').map_or(0, |at| at + 1);
+    let (host, port) = split_host_port(&value[host_start..authority_start + authority.len()])?;
     if !matches!(host, "localhost" | "127.0.0.1" | "::1") {
         return None;
     }
@@ -329,7 +382,13 @@ fn localhost_address(value: &str) -> Option<Address<'_>> {
         Some(p) => Some(p.parse().ok()?),
         None => None,
     };
-    Some(Address { scheme, port })
+    // `[::1]`: the brackets go with the host.
+    let host_start = host_start + usize::from(value[host_start..].starts_with('['));
+    Some(Address {
+        scheme,
+        port,
+        host: host_start..host_start + host.len(),
+    })
 }
 
 fn split_host_port(text: &str) -> Option<(&str, Option<&str>)> {
@@ -353,20 +412,14 @@ mod tests {
     #[test]
     fn localhost_addresses_are_found_in_urls_and_bare_values() {
         let at = |v| localhost_address(v);
+        let url = at("postgres://app:pw@localhost:5432/app").unwrap();
         assert_eq!(
-            at("postgres://app:pw@localhost:5432/app"),
-            Some(Address {
-                scheme: Some("postgres"),
-                port: Some(5432)
-            })
+            (url.scheme, url.port, url.host),
+            (Some("postgres"), Some(5432), 18..27)
         );
-        assert_eq!(
-            at("localhost"),
-            Some(Address {
-                scheme: None,
-                port: None
-            })
-        );
+        let bare = at("'localhost'").unwrap();
+        assert_eq!((bare.scheme, bare.port, bare.host), (None, None, 1..10));
+        assert_eq!(at("redis://[::1]:6379").unwrap().host, 9..12);
         assert_eq!(at("127.0.0.1:6379").unwrap().port, Some(6379));
         assert_eq!(at("redis://[::1]:6379").unwrap().port, Some(6379));
         for quiet in [
