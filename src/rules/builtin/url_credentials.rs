@@ -206,9 +206,12 @@ fn reported_by_env_secrets(ctx: &Context<'_>, path: &Path, found: &[Credential])
         .segments()
         .iter()
         .any(|s| matches!(s, crate::document::Segment::Key(k) if k == "environment"));
+    // An entry in an anchor is reported by env-secrets in the services that merge it.
+    let service = Location::Node(path.clone()).service().map(str::to_string);
     in_environment
         && ctx.earlier.iter().any(|f| {
             f.rule == "env-secrets"
+                && (service.is_none() || f.location.service() == service.as_deref())
                 && found
                     .iter()
                     .all(|c| f.redact.iter().any(|r| r.contains(&c.text)))
