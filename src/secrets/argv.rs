@@ -95,4 +95,16 @@ mod tests {
         assert!(!at("cmd root", "root"));
         assert!(!at("user: root", "root"));
     }
+
+    #[test]
+    fn odd_texts_never_panic() {
+        let parts = ["'", "\"", " ", "-p", "=", ":", "é", ",", "-", "["];
+        for a in parts {
+            for b in parts {
+                let text = format!("{a}{b}vé{a}");
+                let start = text.find('v').unwrap();
+                let _ = is_argument(&text, start..start + "vé".len());
+            }
+        }
+    }
 }

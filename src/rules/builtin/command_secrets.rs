@@ -367,4 +367,28 @@ mod tests {
             assert!(found(command).is_empty(), "{command}: {:?}", found(command));
         }
     }
+
+    #[test]
+    fn odd_commands_never_panic() {
+        let parts = [
+            "'",
+            "\"",
+            " ",
+            "-p",
+            "=",
+            "--password",
+            "ü",
+            ";",
+            "-u",
+            "a:b",
+            "$$",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let _ = found(&format!("mysql {a}{b} {c}"));
+                }
+            }
+        }
+    }
 }

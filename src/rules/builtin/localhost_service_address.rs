@@ -367,6 +367,10 @@ fn localhost_address(value: &str) -> Option<Address<'_>> {
     }
     let start = value.len() - value.trim_start_matches([' ', '"', '\'']).len();
     let value = value.trim_end_matches([' ', '"', '\'']);
+    // Quotes and spaces only (`"`, `''`).
+    if start >= value.len() {
+        return None;
+    }
     let (scheme, authority_start) = match value.find("://") {
         Some(at) => (Some(&value[start..at]), at + 3),
         None => (None, start),
@@ -423,6 +427,9 @@ mod tests {
         assert_eq!(at("127.0.0.1:6379").unwrap().port, Some(6379));
         assert_eq!(at("redis://[::1]:6379").unwrap().port, Some(6379));
         for quiet in [
+            "'",
+            "\"\"",
+            " ",
             "db:5432",
             "${DB_HOST:-localhost}",
             "localhost.example.com",
@@ -446,5 +453,30 @@ mod tests {
         assert_eq!(kind("localhost", "DB_HOST"), Some(None));
         assert_eq!(kind("http://localhost:8000", "DB_API_URL"), None);
         assert_eq!(kind("localhost", "ALLOWED_HOSTS"), None);
+    }
+
+    #[test]
+    fn odd_values_never_panic() {
+        let parts = [
+            "'",
+            "\"",
+            " ",
+            "://",
+            "@",
+            ":",
+            "[",
+            "]",
+            "localhost",
+            "é",
+            "/",
+            "5432",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let _ = localhost_address(&format!("{a}{b}{c}"));
+                }
+            }
+        }
     }
 }
