@@ -99,12 +99,10 @@ mod tests {
     #[test]
     fn odd_texts_never_panic() {
         let parts = ["'", "\"", " ", "-p", "=", ":", "é", ",", "-", "["];
-        for a in parts {
-            for b in parts {
-                let text = format!("{a}{b}vé{a}");
-                let start = text.find('v').unwrap();
-                let _ = is_argument(&text, start..start + "vé".len());
-            }
+        for around in super::super::joined_fragments(&parts, 2) {
+            let text = format!("{around}vé{around}");
+            let start = around.len();
+            let _ = is_argument(&text, start..start + "vé".len());
         }
     }
 }

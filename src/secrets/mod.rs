@@ -9,3 +9,14 @@ mod argv;
 pub mod detect;
 pub mod dotenv;
 pub mod redact;
+
+/// Every concatenation of `n` of `parts` (repeats allowed), for never-panic tests of parsers.
+#[cfg(test)]
+pub(crate) fn joined_fragments(parts: &[&str], n: usize) -> Vec<String> {
+    (0..n).fold(vec![String::new()], |texts, _| {
+        texts
+            .iter()
+            .flat_map(|t| parts.iter().map(move |p| format!("{t}{p}")))
+            .collect()
+    })
+}
