@@ -464,6 +464,17 @@ fn url_credentials_leave_environment_urls_to_env_secrets() {
     );
 }
 
+/// A value in an anchor is reported once, where it is written, however many services use it.
+#[test]
+fn url_credentials_report_an_anchor_once() {
+    let out = check("url-credentials/alias", &["--select", "url-credentials"]);
+    assert_eq!(out.matches("warning[url-credentials]").count(), 1, "{out}");
+    assert!(
+        out.contains("`x-base.command[1]`") && !out.contains("Alias-Pass-1"),
+        "{out}"
+    );
+}
+
 /// SARIF rule descriptors of security rules carry `security-severity` (GitHub code scanning
 /// ranks alerts by it); other rules do not.
 #[test]

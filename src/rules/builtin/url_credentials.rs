@@ -87,7 +87,8 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let mut found = Vec::new();
     for (key, value) in root.entries() {
         if key.as_str() == Some("services") {
-            for service in ctx.selected(&rule.selector) {
+            // A service that is an alias (`web: *base`) is read where its anchor is written.
+            for service in ctx.selected(&rule.selector).filter(|s| !s.is_alias) {
                 scalars(service.node, &mut found);
             }
         } else if rule.selector == Selector::default() {
