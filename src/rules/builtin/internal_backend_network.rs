@@ -27,13 +27,14 @@ declare_rule! {
     /// one is `external` (its settings live elsewhere), and when no front shares its networks.
     ///
     /// ## Why
-    /// On a shared network, whoever takes over the published service (the one the internet
-    /// reaches) can connect to the database directly, and the database container can reach
-    /// the internet. A backend network with `internal: true` has no route outside the host:
-    /// the data store talks only to the services attached to it. Docker docs, "Networking in
+    /// On a network shared with the published services, every container on it (also those
+    /// with no business with the data store) can connect to it, and the data store can reach
+    /// the internet: an attacker who gets in has a way out. A backend network with
+    /// `internal: true` has no route outside the host, and only the services attached to it
+    /// reach the data store. Docker docs, "Networking in
     /// Compose" and the `internal` network attribute of the Compose Specification; OWASP
-    /// Docker Security Cheat Sheet, rule 5 "Disable inter-container communication"; CIS Docker
-    /// Benchmark 5.29 "Ensure that Docker's default bridge `docker0` is not used".
+    /// Docker Security Cheat Sheet, rule 5 "Disable inter-container communication" (let
+    /// containers talk only to those they need).
     ///
     /// ## Example
     /// ```yaml
