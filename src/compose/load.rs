@@ -366,6 +366,10 @@ fn int(text: &str) -> Option<i64> {
         (8, rest)
     } else if let Some(rest) = digits.strip_prefix("0b") {
         (2, rest)
+    } else if digits.len() > 1 && digits.starts_with('0') {
+        // Go's base-0 parsing, which Compose's YAML library uses: a leading 0 means octal
+        // (`0777` is 511; `08` is no integer, and the library then reads it as a float).
+        (8, &digits[1..])
     } else {
         (10, digits)
     };
@@ -392,7 +396,9 @@ fn float(text: &str) -> Option<f64> {
     let digits_ok = whole.chars().all(|c| c.is_ascii_digit())
         && fraction.chars().all(|c| c.is_ascii_digit())
         && !(whole.is_empty() && fraction.is_empty());
-    if exponent_ok && digits_ok && (mantissa.contains('.') || body.contains(['e', 'E'])) {
+    // Plain digits reach here only when they are no integer (`08`, or too large): Compose's
+    // YAML library then reads them as a float.
+    if exponent_ok && digits_ok {
         plain.parse().ok()
     } else {
         None
@@ -434,6 +440,17 @@ mod tests {
             node.get("g").map(|n| n.value.clone()),
             Some(Value::Int(1000))
         );
+    }
+
+    #[test]
+    fn leading_zeros_read_as_go_reads_them() {
+        let (node, _) = load_text("a: 0777\nb: 08\nc: 007\nd: 0\ne: 99999999999999999999\n");
+        let value = |k: &str| node.get(k).map(|n| n.value.clone());
+        assert_eq!(value("a"), Some(Value::Int(511)));
+        assert_eq!(value("b"), Some(Value::Float(8.0)));
+        assert_eq!(value("c"), Some(Value::Int(7)));
+        assert_eq!(value("d"), Some(Value::Int(0)));
+        assert!(matches!(value("e"), Some(Value::Float(_))));
     }
 
     #[test]
