@@ -437,6 +437,10 @@ security_snapshots! {
     security_logging_rotation => "logging-rotation",
     security_healthcheck_disabled => "healthcheck-disabled",
     security_container_name => "container-name",
+    security_pids_limit => "pids-limit",
+    security_restart_always => "restart-always",
+    security_healthcheck_timing => "healthcheck-timing",
+    security_pin_image_digests => "pin-image-digests",
 }
 
 /// SARIF rule descriptors of security rules carry `security-severity` (GitHub code scanning
@@ -471,4 +475,32 @@ fn sarif_descriptors_carry_security_severity() {
     };
     assert_eq!(score("privileged"), "9.0");
     assert!(score("restart-policy").is_null());
+}
+
+/// In `production`, an entry two rules judge gets one finding: floating tags are
+/// `pin-image-tags`' and a replaced `restart: always` is `restart-policy`'s.
+#[test]
+fn overlapping_rules_report_an_entry_once() {
+    let images = check(
+        "pin-image-digests/basic",
+        &[
+            "--policy",
+            "production",
+            "--select",
+            "pin-image-tags,pin-image-digests",
+        ],
+    );
+    assert_eq!(images.matches("traefik:latest` of").count(), 1, "{images}");
+    assert!(images.contains("[pin-image-tags]: image `traefik:latest`"), "{images}");
+    let restart = check(
+        "restart-always/basic",
+        &[
+            "--policy",
+            "production",
+            "--select",
+            "restart-policy,restart-always",
+        ],
+    );
+    assert_eq!(restart.matches("uses `restart: always`").count(), 3, "{restart}");
+    assert!(!restart.contains("[restart-always]: service `api`"), "{restart}");
 }
