@@ -14,10 +14,11 @@ use yaml_serde::{Mapping, Value as Y};
 use super::builtin::{
     build_arg_secrets, cap_drop_all, cgroup_parent, config_mounts, container_name,
     dangerous_capabilities, depends_on_healthy, docker_socket, env_secrets, healthcheck,
-    healthcheck_disabled, healthcheck_timing, host_devices, host_namespaces, legacy_links, logging_rotation,
-    mount_propagation, no_new_privileges, non_root_user, obsolete_version, pids_limit, pin_image_digests, pin_image_tags,
-    ports_all_interfaces, privileged, read_only_root, resource_limits, restart_always, restart_policy,
-    sensitive_host_mounts, tmpfs_noexec, unconfined_security_opt, v1_layout,
+    healthcheck_disabled, healthcheck_timing, host_devices, host_namespaces, legacy_links,
+    logging_rotation, mount_propagation, no_new_privileges, non_root_user, obsolete_version,
+    pids_limit, pin_image_digests, pin_image_tags, ports_all_interfaces, privileged,
+    read_only_root, resource_limits, restart_always, restart_policy, sensitive_host_mounts,
+    tmpfs_noexec, unconfined_security_opt, v1_layout, volume_over_image_files,
 };
 use super::{Context, generic};
 use crate::finding::Finding;
@@ -70,6 +71,7 @@ pub static REGISTRY: &[RuleMeta] = &[
     pin_image_digests::META,
     read_only_root::META,
     tmpfs_noexec::META,
+    volume_over_image_files::META,
     logging_rotation::META,
     pids_limit::META,
     restart_always::META,

@@ -441,6 +441,7 @@ security_snapshots! {
     security_restart_always => "restart-always",
     security_healthcheck_timing => "healthcheck-timing",
     security_pin_image_digests => "pin-image-digests",
+    security_volume_over_image_files => "volume-over-image-files",
 }
 
 /// SARIF rule descriptors of security rules carry `security-severity` (GitHub code scanning
@@ -491,7 +492,10 @@ fn overlapping_rules_report_an_entry_once() {
         ],
     );
     assert_eq!(images.matches("traefik:latest` of").count(), 1, "{images}");
-    assert!(images.contains("[pin-image-tags]: image `traefik:latest`"), "{images}");
+    assert!(
+        images.contains("[pin-image-tags]: image `traefik:latest`"),
+        "{images}"
+    );
     let restart = check(
         "restart-always/basic",
         &[
@@ -501,6 +505,13 @@ fn overlapping_rules_report_an_entry_once() {
             "restart-policy,restart-always",
         ],
     );
-    assert_eq!(restart.matches("uses `restart: always`").count(), 3, "{restart}");
-    assert!(!restart.contains("[restart-always]: service `api`"), "{restart}");
+    assert_eq!(
+        restart.matches("uses `restart: always`").count(),
+        3,
+        "{restart}"
+    );
+    assert!(
+        !restart.contains("[restart-always]: service `api`"),
+        "{restart}"
+    );
 }

@@ -33,3 +33,4 @@ pub(super) mod sensitive_host_mounts;
 pub(super) mod tmpfs_noexec;
 pub(super) mod unconfined_security_opt;
 pub(super) mod v1_layout;
+pub(super) mod volume_over_image_files;

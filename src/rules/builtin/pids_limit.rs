@@ -62,7 +62,9 @@ fn check_service(
     service: &Service<'_>,
 ) -> Option<Finding> {
     if service.get("pids_limit").is_some()
-        || service.get_path(&[LIMITS[0], LIMITS[1], LIMITS[2], "pids"]).is_some()
+        || service
+            .get_path(&[LIMITS[0], LIMITS[1], LIMITS[2], "pids"])
+            .is_some()
         || ctx.elsewhere(service, "pids_limit")
     {
         return None;
@@ -85,7 +87,10 @@ fn check_service(
             // The limits come through a merge key: an edit would have to override them whole.
             return Some(finding);
         }
-        LIMITS.iter().fold(service.path.clone(), |p, k| p.key(*k)).key("pids")
+        LIMITS
+            .iter()
+            .fold(service.path.clone(), |p, k| p.key(*k))
+            .key("pids")
     } else {
         service.at("pids_limit")
     };
