@@ -15,10 +15,11 @@ declare_rule! {
     /// Reports healthcheck timing that does not do what it says:
     /// - `retries: 0`: Docker reads 0 as "not set" and uses its default, 3 consecutive
     ///   failures; it never means "unhealthy at the first failure".
-    /// - `timeout` at or above `interval`, both written: probes never overlap (the next one
+    /// - `timeout` longer than `interval`, both written: probes never overlap (the next one
     ///   starts `interval` after the last one ended), so a hanging probe stretches every
     ///   cycle to `interval + timeout` and the unhealthy verdict comes more than twice as
-    ///   late as the interval suggests; usually the two values are swapped.
+    ///   late as the interval suggests; often the two values are swapped. Equal values are
+    ///   not reported: they are Docker's own default ratio (30s and 30s).
     /// - `interval` below one second: every probe starts a process in the container through
     ///   the daemon, and sub-second probing costs CPU on both sides for no faster recovery
     ///   (restarts and `depends_on` react in seconds).
@@ -96,9 +97,9 @@ fn problems<'a>(service: &Service<'a>) -> Vec<(NodeRef<'a>, String)> {
     if let (Some((_, every, period)), Some((node, limit, timeout))) =
         (interval, duration(service, "timeout"))
         && period > 0.0
-        && timeout >= period
+        && timeout > period
     {
-        found.push((node, format!("service `{name}` gives its healthcheck a `timeout` ({limit}) not shorter than its `interval` ({every}): a hanging probe makes each check take `interval + timeout`; were they swapped?")));
+        found.push((node, format!("service `{name}` gives its healthcheck a `timeout` ({limit}) longer than its `interval` ({every}): a hanging probe makes each check take `interval + timeout`, so unhealthy comes late; were they swapped?")));
     }
     if let Some((node, every, period)) = interval
         && period > 0.0

@@ -35,11 +35,12 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// Safe: removes the `exec`/`suid` options, which restores Docker's default and changes
-    /// exactly what the rule names. Programs that execute from the tmpfs stop working:
-    /// some JVM libraries (Netty, snappy-java) unpack native code to `/tmp`; point them
-    /// elsewhere (`-Djava.io.tmpdir`) or suppress the finding. No fix when `tmpfs` comes
-    /// through a merge key.
+    /// Unsafe: removes the `exec`/`suid` options, which restores Docker's default. An
+    /// explicit `exec` is usually there for a reason, and what needs it stops working:
+    /// s6-overlay runs its supervision tree from `/run`, some JVM libraries (Netty,
+    /// snappy-java) unpack native code to `/tmp` (point them elsewhere with
+    /// `-Djava.io.tmpdir`). Suppress the finding where that is the case. No fix when
+    /// `tmpfs` comes through a merge key.
     ///
     /// ## Options
     /// - `match`: which services the rule applies to.
@@ -96,7 +97,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                 } else {
                     format!("{path}:{}", kept.join(","))
                 };
-                let fix = Fix::safe(
+                let fix = Fix::unsafe_(
                     format!("remove `{shown}` from tmpfs `{path}`"),
                     vec![Edit::Replace {
                         path: entry.path(),
