@@ -1,7 +1,7 @@
 use serde::Deserialize;
 
 use crate::document::NodeRef;
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, Location, Severity};
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
 use crate::schema::duration_seconds;
@@ -15,11 +15,12 @@ declare_rule! {
     /// Reports healthcheck timing that does not do what it says:
     /// - `retries: 0`: Docker reads 0 as "not set" and uses its default, 3 consecutive
     ///   failures; it never means "unhealthy at the first failure".
-    /// - `timeout` longer than `interval`, both written: probes never overlap (the next one
-    ///   starts `interval` after the last one ended), so a hanging probe stretches every
-    ///   cycle to `interval + timeout` and the unhealthy verdict comes more than twice as
-    ///   late as the interval suggests; often the two values are swapped. Equal values are
-    ///   not reported: they are Docker's own default ratio (30s and 30s).
+    /// - `timeout` longer than `interval`, both written (info): probes never overlap (the
+    ///   next one starts `interval` after the last one ended), so a hanging probe stretches
+    ///   every cycle to `interval + timeout` and the unhealthy verdict comes more than twice
+    ///   as late as the interval suggests. A short interval for a fast first "healthy" is
+    ///   better written as `start_interval` (Docker 25+); swapped values show here too.
+    ///   Equal values are not reported: they are Docker's own default ratio (30s and 30s).
     /// - `interval` below one second: every probe starts a process in the container through
     ///   the daemon, and sub-second probing costs CPU on both sides for no faster recovery
     ///   (restarts and `depends_on` react in seconds).
@@ -64,8 +65,9 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
         if disabled(service) {
             continue;
         }
-        for (node, message) in problems(service) {
-            findings.push(ctx.finding(rule.id, Location::Node(node.path()), message));
+        for (node, severity, message) in problems(service) {
+            let finding = ctx.finding(rule.id, Location::Node(node.path()), message);
+            findings.push(finding.with_severity(severity));
         }
     }
     findings
@@ -85,13 +87,13 @@ fn duration<'a>(service: &Service<'a>, key: &str) -> Option<(NodeRef<'a>, &'a st
     Some((node, text, seconds))
 }
 
-fn problems<'a>(service: &Service<'a>) -> Vec<(NodeRef<'a>, String)> {
+fn problems<'a>(service: &Service<'a>) -> Vec<(NodeRef<'a>, Severity, String)> {
     let name = service.name;
     let mut found = Vec::new();
     if let Some(retries) = service.get_path(&["healthcheck", "retries"])
         && merge::text(Some(retries)).map(str::trim) == Some("0")
     {
-        found.push((retries, format!("service `{name}` sets healthcheck `retries: 0`, which Docker reads as unset: the container turns unhealthy after 3 failures, not 1")));
+        found.push((retries, Severity::Warning, format!("service `{name}` sets healthcheck `retries: 0`, which Docker reads as unset: the container turns unhealthy after 3 failures, not 1")));
     }
     let interval = duration(service, "interval");
     if let (Some((_, every, period)), Some((node, limit, timeout))) =
@@ -99,13 +101,13 @@ fn problems<'a>(service: &Service<'a>) -> Vec<(NodeRef<'a>, String)> {
         && period > 0.0
         && timeout > period
     {
-        found.push((node, format!("service `{name}` gives its healthcheck a `timeout` ({limit}) longer than its `interval` ({every}): a hanging probe makes each check take `interval + timeout`, so unhealthy comes late; were they swapped?")));
+        found.push((node, Severity::Info, format!("service `{name}` gives its healthcheck a `timeout` ({limit}) longer than its `interval` ({every}): a hanging probe makes each check take `interval + timeout`, so unhealthy comes late (for a fast first check, use `start_interval`)")));
     }
     if let Some((node, every, period)) = interval
         && period > 0.0
         && period < 1.0
     {
-        found.push((node, format!("service `{name}` probes its health every {every}: each probe starts a process in the container, so sub-second probing costs CPU without faster recovery; use 1s or more")));
+        found.push((node, Severity::Warning, format!("service `{name}` probes its health every {every}: each probe starts a process in the container, so sub-second probing costs CPU without faster recovery; use 1s or more")));
     }
     found
 }

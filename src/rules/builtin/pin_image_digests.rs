@@ -16,7 +16,8 @@ declare_rule! {
     /// `nginx:1.27@sha256:…`), version tags included, and rewrites them to what
     /// `shipshape.lock` resolved them to (`shipshape pin` fills it) or to the policy's
     /// `pins:`. Without a known pin the finding has no fix. Quiet on digest-pinned images,
-    /// `build:` services (the image names the build's output), `${…}` images, and images
+    /// `build:` services (the image names the build's output) and services that reuse an
+    /// image another service of the file builds, `${…}` images, and images
     /// `pin-image-tags` already reports (floating tags) in the same run.
     ///
     /// ## Why
@@ -51,8 +52,16 @@ declare_rule! {
 
 fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let mut lock_needed = false;
+    // An image another service builds here is local: there is no registry digest to pin.
+    let built: Vec<&str> = ctx
+        .services
+        .iter()
+        .filter(|s| s.has_build())
+        .filter_map(|s| s.image().map(str::trim))
+        .collect();
     let mut findings: Vec<Finding> = ctx
         .selected(&rule.selector)
+        .filter(|service| service.image().is_none_or(|i| !built.contains(&i.trim())))
         .filter_map(|service| check_service(ctx, rule, service, &mut lock_needed))
         .collect();
     findings.extend(broken_lock(ctx, rule.id, lock_needed));
