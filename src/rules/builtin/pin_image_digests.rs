@@ -79,11 +79,7 @@ fn check_service(
         return None;
     }
     let location = Location::Node(service.at("image"));
-    let floating_reported = ctx
-        .earlier
-        .iter()
-        .any(|f| f.rule == pin_image_tags::META.id && f.location == location);
-    if floating_reported {
+    if ctx.reported_by(pin_image_tags::META.id, &location) {
         return None;
     }
     let message = format!(

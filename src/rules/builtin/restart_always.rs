@@ -57,16 +57,11 @@ fn check_service(
     rule: &Configured<Options>,
     service: &Service<'_>,
 ) -> Option<Finding> {
-    let node = service.get("restart")?;
-    if merge::text(Some(node)) != Some("always") || rule.options.policy == "always" {
+    if merge::text(service.get("restart")) != Some("always") || rule.options.policy == "always" {
         return None;
     }
     let location = Location::Node(service.at("restart"));
-    let already = ctx
-        .earlier
-        .iter()
-        .any(|f| f.rule == restart_policy::META.id && f.location == location);
-    if already {
+    if ctx.reported_by(restart_policy::META.id, &location) {
         return None;
     }
     let message = format!(
