@@ -91,4 +91,13 @@ mod tests {
             assert!(!is_duration(bad), "{bad}");
         }
     }
+
+    #[test]
+    fn durations_have_lengths() {
+        assert_eq!(duration_seconds("1m30s"), Some(90.0));
+        assert_eq!(duration_seconds("500ms"), Some(0.5));
+        assert_eq!(duration_seconds("-1.5h"), Some(-5400.0));
+        assert_eq!(duration_seconds("0"), Some(0.0));
+        assert_eq!(duration_seconds("10"), None);
+    }
 }
