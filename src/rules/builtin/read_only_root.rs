@@ -29,8 +29,13 @@ declare_rule! {
     /// services:
     ///   api:
     ///     image: acme/api:1.2
+    ///     read_only: true      # added; the paths it writes are unknown: add them
+    ///   web:
+    ///     image: nginx:1.27
     ///     read_only: true      # added
-    ///     tmpfs: [/tmp]        # add the paths it writes to
+    ///     tmpfs:               # added from the image facts
+    ///       - /var/cache/nginx
+    ///       - /var/run
     /// ```
     ///
     /// ## Fix safety
