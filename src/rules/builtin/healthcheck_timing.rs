@@ -62,7 +62,7 @@ declare_rule! {
 fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
-        if disabled(service) {
+        if service.healthcheck_switched_off().is_some() {
             continue;
         }
         for (node, severity, message) in problems(service) {
@@ -71,12 +71,6 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
         }
     }
     findings
-}
-
-fn disabled(service: &Service<'_>) -> bool {
-    let disable = merge::text(service.get_path(&["healthcheck", "disable"]));
-    let test = merge::strings(service.get_path(&["healthcheck", "test"]));
-    matches!(disable, Some("true" | "True" | "TRUE")) || test.first() == Some(&"NONE")
 }
 
 /// A written duration in seconds, with its node and text (variables and typos skipped).
