@@ -43,7 +43,8 @@ declare_rule! {
     /// caches, pid files) and fail until those paths get a `tmpfs` or a volume. Where the
     /// image facts (`policies/images.yaml`, `write_paths`) list those paths for the
     /// service's tag (nginx: `/var/cache/nginx`, `/var/run`; postgres:
-    /// `/var/run/postgresql`, `/tmp`; nginx-unprivileged: `/tmp`), the fix also mounts the
+    /// `/var/run/postgresql`, `/tmp`; mysql: `/var/run/mysqld`, `/tmp`; mariadb:
+    /// `/run/mysqld`, `/tmp`; nginx-unprivileged: `/tmp`), the fix also mounts the
     /// ones no tmpfs or volume covers yet as `tmpfs` (Docker mounts them `noexec,nosuid,nodev`).
     /// Otherwise the finding says the paths are unknown and the fix adds no tmpfs; it
     /// never guesses. It stays unsafe either way: custom configuration, plugins or
@@ -75,7 +76,9 @@ fn check_service(
         .map(|paths| missing_tmpfs(service, paths))
         .unwrap_or_default();
     let known = match &writes {
-        Ok(paths) if paths.is_empty() => String::new(),
+        Ok(paths) if paths.is_empty() => {
+            "; the image writes only to its volumes (from the image facts)".to_string()
+        }
         Ok(paths) => format!(
             "; the image writes to {} (from the image facts)",
             quoted(paths)
