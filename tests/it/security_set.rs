@@ -50,7 +50,10 @@ fn load_ideas() -> BTreeMap<String, Option<Vec<String>>> {
     ideas
         .iter()
         .map(|(name, idea)| {
-            assert!(idea["line"].is_string(), "idea {name} says which line it expects");
+            assert!(
+                idea["line"].is_string(),
+                "idea {name} says which line it expects"
+            );
             let rules = match &idea["rules"] {
                 Value::Null => None,
                 Value::Array(rules) => Some(
@@ -253,9 +256,9 @@ fn score(
                     continue;
                 }
                 let block = fixture.block_of(line);
-                let near = strays.iter().position(|f| {
-                    rules.contains(&f.rule) && fixture.block_of(f.line) == block
-                });
+                let near = strays
+                    .iter()
+                    .position(|f| rules.contains(&f.rule) && fixture.block_of(f.line) == block);
                 let instead = match near {
                     Some(i) => {
                         row.elsewhere += 1;
@@ -271,7 +274,9 @@ fn score(
         }
         for f in strays {
             if fixture.correct_forms() {
-                score.correct_form_files_flagged.insert(fixture.name.clone());
+                score
+                    .correct_form_files_flagged
+                    .insert(fixture.name.clone());
             }
             score.false_positives.push(format!(
                 "{}:{} {}: {}",
@@ -407,7 +412,14 @@ fn unsafe_fixes_on_the_crafted_set_validate_and_are_idempotent() {
         second.env_remove(var);
     }
     let second = second
-        .args(["fix", "--check", "--unsafe-fixes", "--policy", POLICY, "--no-config"])
+        .args([
+            "fix",
+            "--check",
+            "--unsafe-fixes",
+            "--policy",
+            POLICY,
+            "--no-config",
+        ])
         .args(&names)
         .output()
         .unwrap();
