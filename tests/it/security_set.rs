@@ -19,6 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -43,7 +44,7 @@ fn set_dir() -> PathBuf {
 }
 
 /// Idea name → the rule ids that report it (`None`: no rule yet).
-fn load_ideas() -> BTreeMap<String, Option<Vec<String>>> {
+fn load_ideas() -> Ideas {
     let text = fs::read_to_string(set_dir().join("ideas.yaml")).expect("ideas.yaml");
     let doc: Value = yaml_serde::from_str(&text).expect("ideas.yaml is YAML");
     let ideas = doc["ideas"].as_object().expect("`ideas:` mapping");
@@ -96,7 +97,7 @@ fn comma_list(text: &str) -> impl Iterator<Item = String> + '_ {
         .filter(|s| !s.is_empty())
 }
 
-fn load_fixtures(ideas: &BTreeMap<String, Option<Vec<String>>>) -> Vec<Fixture> {
+fn load_fixtures(ideas: &Ideas) -> Vec<Fixture> {
     let mut names: Vec<String> = fs::read_dir(set_dir())
         .expect("security-set")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -195,7 +196,6 @@ struct Row {
     expected: usize,
     right_line: usize,
     elsewhere: usize,
-    fix_offered: usize,
 }
 
 #[derive(Default)]
@@ -209,7 +209,7 @@ struct Score {
 }
 
 impl Score {
-    fn totals(&self, ideas: &BTreeMap<String, Option<Vec<String>>>) -> (usize, usize) {
+    fn totals(&self, ideas: &Ideas) -> (usize, usize) {
         self.rows
             .iter()
             .filter(|(idea, _)| ideas[*idea].is_some())
@@ -217,11 +217,7 @@ impl Score {
     }
 }
 
-fn score(
-    ideas: &BTreeMap<String, Option<Vec<String>>>,
-    fixtures: &[Fixture],
-    findings: &BTreeMap<String, Vec<Finding>>,
-) -> Score {
+fn score(ideas: &Ideas, fixtures: &[Fixture], findings: &BTreeMap<String, Vec<Finding>>) -> Score {
     let rules_of = |idea: &str| ideas[idea].clone().unwrap_or_default();
     let mut score = Score::default();
     for fixture in fixtures {
@@ -246,13 +242,11 @@ fn score(
                 if rules.is_empty() {
                     continue;
                 }
-                let hits: Vec<&Finding> = found
+                if found
                     .iter()
-                    .filter(|f| f.line == line && rules.contains(&f.rule))
-                    .collect();
-                if !hits.is_empty() {
+                    .any(|f| f.line == line && rules.contains(&f.rule))
+                {
                     row.right_line += 1;
-                    row.fix_offered += usize::from(hits.iter().any(|f| f.fixable));
                     continue;
                 }
                 let block = fixture.block_of(line);
@@ -287,10 +281,10 @@ fn score(
     score
 }
 
-fn print_table(ideas: &BTreeMap<String, Option<Vec<String>>>, score: &Score) {
+fn print_table(ideas: &Ideas, score: &Score) {
     println!(
-        "\n{:<26} {:<28} {:>8} {:>10} {:>9} {:>5}",
-        "idea", "rules", "expected", "right line", "elsewhere", "fix"
+        "\n{:<26} {:<28} {:>8} {:>10} {:>9} {:>6}",
+        "idea", "rules", "expected", "right line", "elsewhere", "missed"
     );
     for (idea, rules) in ideas {
         let Some(row) = score.rows.get(idea) else {
@@ -299,16 +293,16 @@ fn print_table(ideas: &BTreeMap<String, Option<Vec<String>>>, score: &Score) {
         };
         match rules {
             Some(rules) => println!(
-                "{:<26} {:<28} {:>8} {:>10} {:>9} {:>5}",
+                "{:<26} {:<28} {:>8} {:>10} {:>9} {:>6}",
                 idea,
                 rules.join(","),
                 row.expected,
                 row.right_line,
                 row.elsewhere,
-                row.fix_offered
+                row.expected - row.right_line - row.elsewhere
             ),
             None => println!(
-                "{:<26} {:<28} {:>8} {:>10} {:>9} {:>5}",
+                "{:<26} {:<28} {:>8} {:>10} {:>9} {:>6}",
                 idea, "(no rule yet)", row.expected, "-", "-", "-"
             ),
         }
@@ -331,6 +325,17 @@ fn print_table(ideas: &BTreeMap<String, Option<Vec<String>>>, score: &Score) {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let elsewhere: usize = score
+        .rows
+        .iter()
+        .filter(|(idea, _)| ideas[*idea].is_some())
+        .map(|(_, r)| r.elsewhere)
+        .sum();
+    println!(
+        "counting the findings one line off in the same block (line conventions): {}/{expected} = {:.3}",
+        hits + elsewhere,
+        (hits + elsewhere) as f64 / expected as f64
+    );
     println!("missed labels ({}):", score.missed.len());
     for line in &score.missed {
         println!("  {line}");
@@ -345,32 +350,35 @@ fn print_table(ideas: &BTreeMap<String, Option<Vec<String>>>, score: &Score) {
     }
 }
 
-#[test]
-fn security_pack_recall_and_false_positives_on_the_crafted_set() {
-    let ideas = load_ideas();
-    let fixtures = load_fixtures(&ideas);
-    assert!(
-        fixtures.iter().filter(|f| f.correct_forms()).count() >= 5,
-        "correct-form files"
-    );
-    for idea in ideas.keys() {
-        assert!(
-            fixtures.iter().any(|f| f.scope.contains(idea)),
-            "idea {idea} has no fixture"
-        );
-    }
-    let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
-    let findings = report(&set_dir(), &["check", "--exit-zero"], &names);
-    let score = score(&ideas, &fixtures, &findings);
-    print_table(&ideas, &score);
+type Ideas = BTreeMap<String, Option<Vec<String>>>;
 
-    let (expected, hits) = score.totals(&ideas);
-    let recall = hits as f64 / expected as f64;
-    assert!(
-        recall >= MIN_RECALL,
-        "recall at the right line {recall:.3} < {MIN_RECALL}; missed:\n{}",
-        score.missed.join("\n")
-    );
+/// The set checked once for both tests; the table is printed then.
+fn evaluation() -> &'static (Ideas, Score) {
+    static EVALUATION: OnceLock<(Ideas, Score)> = OnceLock::new();
+    EVALUATION.get_or_init(|| {
+        let ideas = load_ideas();
+        let fixtures = load_fixtures(&ideas);
+        assert!(
+            fixtures.iter().filter(|f| f.correct_forms()).count() >= 5,
+            "correct-form files"
+        );
+        for idea in ideas.keys() {
+            assert!(
+                fixtures.iter().any(|f| f.scope.contains(idea)),
+                "idea {idea} has no fixture"
+            );
+        }
+        let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
+        let findings = report(&set_dir(), &["check", "--exit-zero"], &names);
+        let score = score(&ideas, &fixtures, &findings);
+        print_table(&ideas, &score);
+        (ideas, score)
+    })
+}
+
+#[test]
+fn security_pack_flags_no_correct_form_of_the_crafted_set() {
+    let (_, score) = evaluation();
     assert!(
         score.false_positives.is_empty(),
         "correct forms flagged:\n{}",
@@ -379,14 +387,41 @@ fn security_pack_recall_and_false_positives_on_the_crafted_set() {
 }
 
 #[test]
+fn security_pack_recall_at_the_right_line_on_the_crafted_set() {
+    let (ideas, score) = evaluation();
+    let (expected, hits) = score.totals(ideas);
+    let recall = hits as f64 / expected as f64;
+    assert!(
+        recall >= MIN_RECALL,
+        "recall at the right line {recall:.3} < {MIN_RECALL}; missed:\n{}",
+        score.missed.join("\n")
+    );
+}
+
+#[test]
 fn unsafe_fixes_on_the_crafted_set_validate_and_are_idempotent() {
     let ideas = load_ideas();
     let fixtures = load_fixtures(&ideas);
     let dir = tempfile::tempdir().expect("temp dir");
+    // Each file in a project directory of its own (fixes write files next to it, e.g.
+    // `secrets/<service>.env`), without its labels: a rule may refuse to fix an entry whose
+    // line carries a comment.
+    let path_of = |f: &Fixture| format!("{}/{}", f.name.trim_end_matches(".yaml"), f.name);
     for f in &fixtures {
-        fs::copy(set_dir().join(&f.name), dir.path().join(&f.name)).unwrap();
+        let text = fs::read_to_string(set_dir().join(&f.name)).unwrap();
+        let unlabelled: String = text
+            .lines()
+            .map(|line| match line.split_once("# expect:") {
+                Some((code, _)) => code.trim_end(),
+                None => line,
+            })
+            .fold(String::new(), |out, line| out + line + "\n");
+        let path = dir.path().join(path_of(f));
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, unlabelled).unwrap();
     }
-    let names: Vec<&str> = fixtures.iter().map(|f| f.name.as_str()).collect();
+    let paths: Vec<String> = fixtures.iter().map(path_of).collect();
+    let names: Vec<&str> = paths.iter().map(String::as_str).collect();
     let before = report(dir.path(), &["check", "--exit-zero"], &names);
     report(dir.path(), &["fix", "--write", "--unsafe-fixes"], &names);
 
@@ -439,7 +474,7 @@ fn unsafe_fixes_on_the_crafted_set_validate_and_are_idempotent() {
             fixtures
                 .iter()
                 .filter(|f| f.expects.values().any(|l| l.contains(idea)))
-                .flat_map(|f| &report[&f.name])
+                .flat_map(|f| &report[&path_of(f)])
                 .filter(|f| rules.contains(&f.rule) && (f.fixable || !fixable_only))
                 .count()
         };
