@@ -33,10 +33,13 @@ const SET_VARIABLES: &[&str] = &[
     "APP_GID",
     "APP_TOKEN",
     "APP_UID",
+    "BIND_ADDR",
     "DB_PASSWORD",
     "GITHUB_TOKEN",
     "MIGRATE_TOKEN",
     "NPM_TOKEN",
+    "PRIVILEGED",
+    "XDG_RUNTIME_DIR",
 ];
 
 fn set_dir() -> PathBuf {
@@ -210,10 +213,19 @@ struct Score {
 
 impl Score {
     fn totals(&self, ideas: &Ideas) -> (usize, usize) {
+        (
+            self.sum(ideas, true, |r| r.expected),
+            self.sum(ideas, true, |r| r.right_line),
+        )
+    }
+
+    /// `field` summed over the ideas that have rules (`with_rules`) or over the others.
+    fn sum(&self, ideas: &Ideas, with_rules: bool, field: fn(&Row) -> usize) -> usize {
         self.rows
             .iter()
-            .filter(|(idea, _)| ideas[*idea].is_some())
-            .fold((0, 0), |(e, h), (_, r)| (e + r.expected, h + r.right_line))
+            .filter(|(idea, _)| ideas[*idea].is_some() == with_rules)
+            .map(|(_, r)| field(r))
+            .sum()
     }
 }
 
@@ -308,12 +320,7 @@ fn print_table(ideas: &Ideas, score: &Score) {
         }
     }
     let (expected, hits) = score.totals(ideas);
-    let pending: usize = score
-        .rows
-        .iter()
-        .filter(|(idea, _)| ideas[*idea].is_none())
-        .map(|(_, r)| r.expected)
-        .sum();
+    let pending = score.sum(ideas, false, |r| r.expected);
     println!(
         "\nrecall at the right line: {hits}/{expected} = {:.3} ({pending} more labels wait for \
          rules: {})",
@@ -325,12 +332,7 @@ fn print_table(ideas: &Ideas, score: &Score) {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let elsewhere: usize = score
-        .rows
-        .iter()
-        .filter(|(idea, _)| ideas[*idea].is_some())
-        .map(|(_, r)| r.elsewhere)
-        .sum();
+    let elsewhere = score.sum(ideas, true, |r| r.elsewhere);
     println!(
         "counting the findings one line off in the same block (line conventions): {}/{expected} = {:.3}",
         hits + elsewhere,
