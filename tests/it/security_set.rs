@@ -8,11 +8,13 @@
 //! counted). In a file, the rules of every idea it names are checked:
 //! - recall: the share of labelled lines that get a finding of one of the idea's rules;
 //! - found elsewhere: a missed label whose rule did report in the same block (service or
-//!   top-level anchor), on another line: a line-convention disagreement, not a miss;
+//!   top-level anchor), on another line: most likely a line-convention disagreement; it
+//!   counts against recall and is printed apart;
 //! - false positives: any other finding of those rules (correct forms flagged).
 //!
-//! The fix check runs `fix --write --unsafe-fixes` over a copy of the set and asks that the
-//! result validates and that a second `fix --check` has nothing left to do.
+//! The fix check runs `fix --write --unsafe-fixes` over a label-free copy of the set and asks
+//! that the result validates and that a second `fix --check` has nothing left to do; it
+//! prints, per idea, its rules' findings before and after.
 //!
 //! `cargo test --test it security_set -- --nocapture` prints the table.
 
