@@ -1,9 +1,9 @@
 use serde::Deserialize;
 
-use crate::document::{Edit, Value};
+use crate::document::{Edit, NodeRef, Value};
 use crate::finding::{Finding, Fix, Location, Severity};
 use crate::rules::registry::Configured;
-use crate::rules::{Context, Service, declare_rule};
+use crate::rules::{Context, Service, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,10 +61,12 @@ fn check_service(
     rule: &Configured<Options>,
     service: &Service<'_>,
 ) -> Option<Finding> {
-    if service.get("pids_limit").is_some()
-        || service
-            .get_path(&[LIMITS[0], LIMITS[1], LIMITS[2], "pids"])
-            .is_some()
+    if let Some(node) = service.get("pids_limit") {
+        return unlimited(ctx, rule, service, node);
+    }
+    if service
+        .get_path(&[LIMITS[0], LIMITS[1], LIMITS[2], "pids"])
+        .is_some()
         || ctx.elsewhere(service, "pids_limit")
     {
         return None;
@@ -112,4 +114,24 @@ fn deploy_planned(ctx: &Context<'_>, service: &Service<'_>) -> bool {
         .filter_map(|f| f.fix.as_ref())
         .flat_map(|fix| &fix.edits)
         .any(|edit| edit.path().starts_with(&deploy))
+}
+
+/// `pids_limit: -1` (or `0`) written out: Docker reads it as "no limit".
+fn unlimited(
+    ctx: &Context<'_>,
+    rule: &Configured<Options>,
+    service: &Service<'_>,
+    node: NodeRef<'_>,
+) -> Option<Finding> {
+    if !matches!(merge::text(Some(node)), Some("-1" | "0")) {
+        return None;
+    }
+    let message = format!(
+        "service `{}` sets `pids_limit` to no limit; a fork bomb or a thread leak can exhaust the host's process table",
+        service.name
+    );
+    Some(
+        ctx.finding(rule.id, Location::Node(node.path()), message)
+            .with_severity(Severity::Info),
+    )
 }

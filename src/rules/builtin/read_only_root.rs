@@ -1,6 +1,6 @@
 use serde::Deserialize;
 
-use crate::document::{Edit, Value};
+use crate::document::{Edit, NodeRef, Value};
 use crate::finding::{Finding, Fix, Location, Severity};
 use crate::rules::image_facts::{self, ImageFacts};
 use crate::rules::registry::Configured;
@@ -16,7 +16,8 @@ struct Options {
 declare_rule! {
     /// ## What it does
     /// Reports services without `read_only: true` (info). An explicit `read_only: false`
-    /// is a decision and is left alone.
+    /// is reported where it is written, without a fix: it is usually a decision, but it
+    /// leaves the same gap.
     ///
     /// ## Why
     /// A read-only root file system stops an intruder from replacing binaries, dropping
@@ -67,8 +68,8 @@ fn check_service(
     rule: &Configured<Options>,
     service: &Service<'_>,
 ) -> Option<Finding> {
-    if service.get("read_only").is_some_and(|r| !r.is_null()) {
-        return None;
+    if let Some(node) = service.get("read_only").filter(|r| !r.is_null()) {
+        return written_false(ctx, rule, service, node);
     }
     let writes = write_paths(&rule.options, service);
     let missing = writes
@@ -166,4 +167,24 @@ fn tmpfs_edits(ctx: &Context<'_>, service: &Service<'_>, missing: &[String]) -> 
 fn quoted(paths: &[String]) -> String {
     let quoted: Vec<String> = paths.iter().map(|p| format!("`{p}`")).collect();
     quoted.join(", ")
+}
+
+/// An explicit `read_only: false`: reported, never flipped (someone chose it).
+fn written_false(
+    ctx: &Context<'_>,
+    rule: &Configured<Options>,
+    service: &Service<'_>,
+    node: NodeRef<'_>,
+) -> Option<Finding> {
+    if merge::text(Some(node)) != Some("false") {
+        return None;
+    }
+    let message = format!(
+        "service `{}` sets `read_only: false`: its root file system stays writable",
+        service.name
+    );
+    Some(
+        ctx.finding(rule.id, Location::Node(node.path()), message)
+            .with_severity(Severity::Info),
+    )
 }

@@ -14,7 +14,8 @@ struct Options {
 
 declare_rule! {
     /// ## What it does
-    /// Reports `restart: always` (info). Other policies are left alone: `"no"` (one-shot jobs),
+    /// Reports `restart: always` (info), and Swarm's equivalent
+    /// `deploy.restart_policy.condition: any` (without a fix). Other policies are left alone: `"no"` (one-shot jobs),
     /// `unless-stopped`, `on-failure` and `on-failure:N`. When `restart-policy` already
     /// reports the same entry (the `production` pack replaces `always`), this rule stays
     /// quiet so the entry gets one finding.
@@ -57,8 +58,11 @@ fn check_service(
     rule: &Configured<Options>,
     service: &Service<'_>,
 ) -> Option<Finding> {
-    if merge::text(service.get("restart")) != Some("always") || rule.options.policy == "always" {
+    if rule.options.policy == "always" {
         return None;
+    }
+    if merge::text(service.get("restart")) != Some("always") {
+        return swarm_condition_any(ctx, rule, service);
     }
     let location = Location::Node(service.at("restart"));
     if ctx.reported_by(restart_policy::META.id, &location) {
@@ -82,4 +86,25 @@ fn check_service(
         }],
     );
     Some(finding.with_fix(fix))
+}
+
+/// `deploy.restart_policy.condition: any` is Swarm's `always` (Compose reads it too); reported
+/// without a fix, since the condition's neighbours (`max_attempts`, `delay`) decide what fits.
+fn swarm_condition_any(
+    ctx: &Context<'_>,
+    rule: &Configured<Options>,
+    service: &Service<'_>,
+) -> Option<Finding> {
+    let node = service.get_path(&["deploy", "restart_policy", "condition"])?;
+    if merge::text(Some(node)) != Some("any") {
+        return None;
+    }
+    let message = format!(
+        "service `{}` uses `deploy.restart_policy.condition: any`, which restarts it without end like `restart: always`; prefer `on-failure` with `max_attempts`",
+        service.name
+    );
+    Some(
+        ctx.finding(rule.id, Location::Node(node.path()), message)
+            .with_severity(Severity::Info),
+    )
 }

@@ -81,7 +81,11 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                 mount.source, service.name
             );
             let finding = ctx
-                .finding(rule.id, Location::Node(mount.node.path()), message)
+                .finding(
+                    rule.id,
+                    Location::Node(merge::field_or_entry(mount.node, &["source"]).path()),
+                    message,
+                )
                 .with_severity(Severity::Info);
             findings.push(finding);
         }
