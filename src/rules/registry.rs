@@ -20,6 +20,7 @@ use super::builtin::{
     pin_image_digests, pin_image_tags, ports_all_interfaces, privileged, privileged_host_ports,
     read_only_root, resource_limits, restart_always, restart_policy, sensitive_host_mounts,
     tmpfs_noexec, unconfined_security_opt, url_credentials, v1_layout, volume_over_image_files,
+    writable_config_mounts,
 };
 use super::{Context, generic};
 use crate::finding::Finding;
@@ -77,6 +78,7 @@ pub static REGISTRY: &[RuleMeta] = &[
     read_only_root::META,
     tmpfs_noexec::META,
     volume_over_image_files::META,
+    writable_config_mounts::META,
     logging_rotation::META,
     pids_limit::META,
     restart_always::META,

@@ -447,6 +447,7 @@ security_snapshots! {
     security_healthcheck_timing => "healthcheck-timing",
     security_pin_image_digests => "pin-image-digests",
     security_volume_over_image_files => "volume-over-image-files",
+    security_writable_config_mounts => "writable-config-mounts",
 }
 
 /// A URL password in `environment:` that `env-secrets` reports (with its fix) is not reported

@@ -39,3 +39,4 @@ pub(super) mod unconfined_security_opt;
 pub(super) mod url_credentials;
 pub(super) mod v1_layout;
 pub(super) mod volume_over_image_files;
+pub(super) mod writable_config_mounts;
