@@ -29,5 +29,6 @@ mod secrets_holdout;
 mod validate_checks;
 mod validate_errors;
 mod validate_fuzz;
+mod validate_gocases;
 mod validate_parity;
 mod write;

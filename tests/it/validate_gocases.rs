@@ -1,0 +1,195 @@
+//! The compose documents that compose-go's and docker/compose's Go tests keep inline (and their
+//! `testdata` files), one fixture per case in `tests/fixtures/compose-go/` (a directory when the
+//! case is several files), each citing its repository, path, commit and test. The verdict the
+//! real Docker Compose 2.40.3 gave each (`config --quiet` in the case's directory, an empty
+//! environment plus the variables the Go test sets) is recorded in `verdicts.tsv`, with
+//! Compose's message for rejections.
+//!
+//! `gocases_agree_with_recorded_compose_verdicts` needs no Compose: it wants shipshape's
+//! verdict to be the recorded one for every case but the allowlist below, every error located
+//! at a line and column, and prints the agreement. `recorded_gocase_verdicts_are_current`
+//! re-asks the real binary so the manifest cannot go stale.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use shipshape::compose::Variables;
+use shipshape::finding::{Location, Severity};
+use shipshape::schema::{ValidateOptions, validate_project_with_env};
+use shipshape::source::SourceCache;
+
+/// Cases where Compose 2.40.3 is behind the Compose Specification (issue #12 names them), so
+/// shipshape's verdict is meant to differ from the recording: case → why.
+const ALLOWLIST: &[(&str, &str)] = &[];
+
+struct Case {
+    /// The fixture (file or directory) relative to `tests/fixtures/compose-go`.
+    name: String,
+    /// The compose files, relative to the case's directory, in `-f` order.
+    files: Vec<String>,
+    env: Variables,
+    /// None when Compose accepts the case, else its message.
+    compose: Option<String>,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compose-go")
+}
+
+impl Case {
+    /// The directory Compose runs in (the case's own directory, or the fixtures' root).
+    fn dir(&self) -> PathBuf {
+        if self.name.ends_with(".yaml") {
+            root()
+        } else {
+            root().join(&self.name)
+        }
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let manifest = std::fs::read_to_string(root().join("verdicts.tsv")).expect("the manifest");
+    let cases: Vec<Case> = manifest
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            assert_eq!(cols.len(), 5, "verdicts.tsv: bad line {line:?}");
+            let env: Variables = if cols[2] == "-" {
+                Variables::new()
+            } else {
+                serde_json::from_str(cols[2]).expect("env column is a JSON object")
+            };
+            let compose = match cols[3] {
+                "valid" => None,
+                "invalid" => Some(cols[4].to_string()),
+                other => panic!("verdicts.tsv: bad verdict {other:?}"),
+            };
+            Case {
+                name: cols[0].to_string(),
+                files: cols[1].split(',').map(str::to_string).collect(),
+                env,
+                compose,
+            }
+        })
+        .collect();
+    assert!(cases.len() > 100, "compose-go cases missing in {}", root().display());
+    cases
+}
+
+#[test]
+fn gocases_agree_with_recorded_compose_verdicts() {
+    let allowed: BTreeMap<&str, &str> = ALLOWLIST.iter().copied().collect();
+    let cases = cases();
+    let mut wrong = Vec::new();
+    let mut diverging = Vec::new();
+    for case in &cases {
+        let dir = case.dir();
+        let files: Vec<PathBuf> = case.files.iter().map(|f| dir.join(f)).collect();
+        let findings = validate_project_with_env(
+            &files,
+            &SourceCache::new(),
+            &ValidateOptions::default(),
+            &case.env,
+        );
+        let errors: Vec<_> = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        let problem = match (&case.compose, errors.is_empty()) {
+            (None, false) => Some(format!(
+                "compose accepts it, shipshape says: [{}] {}",
+                errors[0].rule, errors[0].message
+            )),
+            (Some(message), true) => {
+                Some(format!("compose refuses it ({message}), shipshape accepts"))
+            }
+            (Some(_), false) => errors
+                .iter()
+                .find(|f| !matches!(f.location, Location::Span(_)))
+                .map(|f| format!("error without a location: {}", f.message)),
+            (None, true) => None,
+        };
+        if let Some(problem) = problem {
+            diverging.push(case.name.as_str());
+            if !allowed.contains_key(case.name.as_str()) {
+                wrong.push(format!("{}: {problem}", case.name));
+            }
+        }
+    }
+    let agree = cases.len() - diverging.len();
+    println!(
+        "compose-go test cases: {} cases, shipshape agrees with Compose 2.40.3 on {agree} ({:.1} %), {} allowlisted",
+        cases.len(),
+        100.0 * agree as f64 / cases.len() as f64,
+        diverging.len() - wrong.len()
+    );
+    let stale: Vec<&&str> = allowed
+        .keys()
+        .filter(|name| !diverging.contains(name))
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(
+        stale.is_empty(),
+        "allowlisted cases that agree now (remove them): {stale:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
+fn recorded_gocase_verdicts_are_current() {
+    let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/compose-v2/docker-compose"))
+        })
+        .filter(|b| b.is_file())
+        .expect("Docker Compose v2: install it with ../shared/tools/install-compose-v2 and export DOCKER_COMPOSE_BIN");
+    let mut stale = Vec::new();
+    for case in cases() {
+        let dir = case.dir();
+        let mut command = Command::new(&bin);
+        command.current_dir(&dir).env_clear();
+        for keep in ["PATH", "HOME"] {
+            if let Some(value) = std::env::var_os(keep) {
+                command.env(keep, value);
+            }
+        }
+        command.envs(&case.env);
+        for file in &case.files {
+            command.arg("-f").arg(file);
+        }
+        let output = command
+            .args(["config", "--quiet"])
+            .output()
+            .expect("docker compose runs");
+        let prefix = format!("{}/", dir.display());
+        let message = String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| !l.contains("level=warning"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace(&prefix, "")
+            .replace('\t', " ")
+            .trim()
+            .to_string();
+        let actual = (!output.status.success()).then_some(message);
+        if actual != case.compose {
+            stale.push(format!(
+                "{}: recorded {:?}, compose says {:?}",
+                case.name, case.compose, actual
+            ));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "stale recordings (re-record verdicts.tsv):\n{}",
+        stale.join("\n")
+    );
+}
