@@ -4,8 +4,9 @@
 //!
 //! Promises: every part that cannot be resolved (missing file, unknown service to extend,
 //! cycles, unreadable env file) is a [`Problem`] at the text that names it — never a silent
-//! pass. Each file's own tree is kept (see [`Project::file_trees`]) so the schema can judge
-//! the text each file holds. Refuses: remote includes (`git@`, `oci://`), reported as errors.
+//! pass. Each file's tree is kept (see [`Project::file_trees`]) so the schema can judge the
+//! text each file holds, a later `-f` file merged onto the earlier ones as Compose validates
+//! it. Refuses: remote includes (`git@`, `oci://`), reported as errors.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -37,8 +38,9 @@ pub struct Project {
     pub files: Files,
     /// What Compose sees after merging every file (None when nothing could be loaded).
     pub model: Option<Arc<Node>>,
-    /// Each file's tree after interpolation and `extends`, in load order, for the schema.
-    /// (`!reset`/`!override` already applied: they only matter when merging.)
+    /// Each file's tree after interpolation and `extends`, in load order, for the schema
+    /// (`!reset`/`!override` already applied: they only matter when merging). A file named
+    /// after the first holds the model merged up to it, which is what Compose validates.
     pub file_trees: Vec<(FileId, Arc<Node>)>,
     pub problems: Vec<Problem>,
     /// The directory relative paths written in each file resolve against.
@@ -103,9 +105,15 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
         })
         .unwrap_or_default();
     let mut trees: Vec<Arc<Node>> = Vec::new();
+    // The schema entry (in `file_trees`) of each file named on the command line.
+    let mut named: Vec<usize> = Vec::new();
     for path in paths {
         let chain = &mut vec![absolute(path)];
-        trees.extend(loader.load_file(path, None, &project_dir, &vars, chain));
+        if let Some(tree) = loader.load_file(path, None, &project_dir, &vars, chain) {
+            // `load_file` records the file's own tree last, after the files it includes.
+            named.push(loader.project.file_trees.len() - 1);
+            trees.push(tree);
+        }
     }
     // Compose refuses an empty file only when the whole project is empty: an empty override
     // next to a real file is fine.
@@ -118,25 +126,39 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
             ));
         }
     }
-    loader.project.model = merge_all(trees);
+    let merged = merge_all(trees);
+    // Compose validates the model merged so far after each file, not each file alone: an
+    // override may leave out what an earlier file already set (compose-go
+    // `loader/loader.go`, `schema.Validate(dict)` after `override.Merge`). The schema judges
+    // each later file merged onto the ones before it.
+    for (entry, so_far) in named.into_iter().zip(&merged).skip(1) {
+        loader.project.file_trees[entry].1 = so_far.clone();
+    }
+    loader.project.model = merged.last().cloned();
     loader.project
 }
 
-/// Merges trees in order. A lone tree without merge tags is shared, not copied: that is
-/// the common case (one file) and copying it would dominate the cost of validation.
-fn merge_all(trees: Vec<Arc<Node>>) -> Option<Arc<Node>> {
+/// Merges trees in order: the model after each tree (the last is the project's). A lone
+/// tree without merge tags is shared, not copied: that is the common case (one file) and
+/// copying it would dominate the cost of validation.
+fn merge_all(trees: Vec<Arc<Node>>) -> Vec<Arc<Node>> {
     let mut trees = trees.into_iter();
-    let first = trees.next()?;
+    let Some(first) = trees.next() else {
+        return Vec::new();
+    };
     let mut model = if has_merge_tags(&first) {
         Arc::new(strip_tags(Arc::unwrap_or_clone(first)))
     } else {
         first
     };
+    let mut so_far = Vec::new();
     for tree in trees {
-        let base = Arc::unwrap_or_clone(model);
+        so_far.push(model.clone());
+        let base = (*model).clone();
         model = Arc::new(merge(base, Arc::unwrap_or_clone(tree), &[]));
     }
-    Some(model)
+    so_far.push(model);
+    so_far
 }
 
 struct Loader<'a> {
@@ -446,7 +468,7 @@ impl Loader<'_> {
                 loaded.extend(self.load_file(path, Some(at), &project_dir, &vars, chain));
                 chain.pop();
             }
-            if let Some(included) = merge_all(loaded) {
+            if let Some(included) = merge_all(loaded).pop() {
                 self.import(tree, Arc::unwrap_or_clone(included), &entry.origin);
             }
         }

@@ -177,3 +177,45 @@ fn an_empty_override_is_accepted() {
     assert_eq!(errors(&[base.clone(), empty.clone()]), Vec::<String>::new());
     assert_eq!(errors(&[empty]), vec!["empty-file".to_string()]);
 }
+
+/// Compose validates the model merged so far after each `-f` file, not each file alone
+/// (compose-go `override_test.go` TestOverridePartial: an override's `depends_on` entry
+/// without `condition` is fine when the base sets it). A later file's own error is still
+/// reported in that file.
+#[test]
+fn an_override_is_validated_merged_onto_the_files_before_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = dir.path().join("base.yml");
+    let over = dir.path().join("override.yml");
+    std::fs::write(
+        &base,
+        "services:\n  a:\n    image: nginx\n    depends_on:\n      b:\n        condition: service_healthy\n  b:\n    image: nginx\n",
+    )
+    .expect("write");
+    let errors = |text: &str| {
+        std::fs::write(&over, text).expect("write");
+        validate_project_with_env(
+            &[base.clone(), over.clone()],
+            &SourceCache::new(),
+            &ValidateOptions::default(),
+            &Variables::new(),
+        )
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| {
+            (
+                f.file.file_name().unwrap().to_string_lossy().into_owned(),
+                f.location,
+            )
+        })
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        errors("services:\n  a:\n    depends_on:\n      b:\n        required: false\n"),
+        vec![]
+    );
+    let wrong = errors("services:\n  a:\n    depends_on:\n      b:\n        required: maybe\n");
+    assert_eq!(wrong.len(), 1, "{wrong:?}");
+    assert_eq!(wrong[0].0, "override.yml");
+    assert!(matches!(wrong[0].1, Location::Span(_)));
+}
