@@ -219,3 +219,107 @@ fn an_override_is_validated_merged_onto_the_files_before_it() {
     assert_eq!(wrong[0].0, "override.yml");
     assert!(matches!(wrong[0].1, Location::Span(_)));
 }
+
+/// `tests/fixtures/validate/no-interpolate.tsv`: what `docker compose config --quiet
+/// --no-interpolate` says of each crafted case. Compose renders the raw model in that mode
+/// (`runConfigNoInterpolate` in docker/compose `cmd/compose/config.go`) and never builds the
+/// project, so its decoding and consistency checks (undefined references, missing image,
+/// cycles, env files, port syntax, ...) are off: `validate --no-interpolate` must agree.
+fn no_interpolate_verdicts() -> Vec<(PathBuf, Option<String>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/validate");
+    let table = std::fs::read_to_string(dir.join("no-interpolate.tsv")).expect("the table");
+    let rows: Vec<_> = table
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|line| {
+            let cols: Vec<&str> = line.splitn(3, '\t').collect();
+            let message = (cols[1] == "invalid").then(|| cols[2].to_string());
+            (dir.join("parity").join(cols[0]), message)
+        })
+        .collect();
+    assert_eq!(
+        rows.len(),
+        fixtures().len(),
+        "no-interpolate.tsv misses fixtures"
+    );
+    rows
+}
+
+#[test]
+fn without_interpolation_only_the_checks_compose_keeps_run() {
+    let options = ValidateOptions {
+        interpolate: false,
+        ..ValidateOptions::default()
+    };
+    let mut wrong = Vec::new();
+    for (file, compose) in no_interpolate_verdicts() {
+        let errors: Vec<_> = validate_project_with_env(
+            std::slice::from_ref(&file),
+            &SourceCache::new(),
+            &options,
+            &Variables::new(),
+        )
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        match (compose, errors.first()) {
+            (None, Some(error)) => wrong.push(format!(
+                "{name}: compose --no-interpolate accepts it, shipshape says [{}] {}",
+                error.rule, error.message
+            )),
+            (Some(message), None) => wrong.push(format!(
+                "{name}: compose --no-interpolate refuses it ({message}), shipshape accepts"
+            )),
+            _ => {}
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+#[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
+fn recorded_no_interpolate_verdicts_are_what_compose_says() {
+    let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/compose-v2/docker-compose"))
+        })
+        .filter(|b| b.is_file())
+        .expect("Docker Compose v2: install it with ../shared/tools/install-compose-v2 and export DOCKER_COMPOSE_BIN");
+    let mut stale = Vec::new();
+    for (file, recorded) in no_interpolate_verdicts() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let name = file.file_name().expect("a file name");
+        let text = std::fs::read_to_string(&file).expect("fixture reads");
+        let body: String = text.split_inclusive('\n').skip(1).collect();
+        std::fs::write(dir.path().join(name), body).expect("temp file");
+        let mut command = Command::new(&bin);
+        command.current_dir(dir.path()).env_clear();
+        for keep in ["PATH", "HOME"] {
+            if let Some(value) = std::env::var_os(keep) {
+                command.env(keep, value);
+            }
+        }
+        let output = command
+            .arg("-f")
+            .arg(name)
+            .args(["config", "--quiet", "--no-interpolate"])
+            .output()
+            .expect("docker compose runs");
+        let actual_valid = output.status.success();
+        if actual_valid != recorded.is_none() {
+            stale.push(format!(
+                "{}: recorded {recorded:?}, compose --no-interpolate says {}",
+                name.to_string_lossy(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+    }
+    assert!(stale.is_empty(), "stale recordings:\n{}", stale.join("\n"));
+}
