@@ -21,8 +21,14 @@ use shipshape::schema::{ValidateOptions, validate_project_with_env};
 use shipshape::source::{SourceCache, SourceError};
 
 /// Cases where Compose 2.40.3 is behind the Compose Specification (issue #12 names them), so
-/// shipshape's verdict is meant to differ from the recording: case → why.
-const ALLOWLIST: &[(&str, &str)] = &[];
+/// shipshape's verdict is meant to differ from the recording: case → why. A case that agrees
+/// again fails the test (remove it).
+const ALLOWLIST: &[(&str, &str)] = &[(
+    "loader_test.TestXService-1",
+    "networks named x-*: the spec allows `x-` names for networks, volumes, secrets and configs \
+     (compose-go's own test loads it), but Compose 2.40.3 takes the top-level `x-network` for \
+     an extension and refuses `service \"x-foo\" refers to undefined network #extensions`",
+)];
 
 struct Case {
     /// The fixture (file or directory) relative to `tests/fixtures/compose-go`.
