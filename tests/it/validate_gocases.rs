@@ -9,7 +9,10 @@
 //! `gocases_agree_with_recorded_compose_verdicts` needs no Compose: it wants shipshape's
 //! verdict to be the recorded one for every case but the allowlist below, every error located
 //! at a line and column, and prints the agreement. `recorded_gocase_verdicts_are_current`
-//! re-asks the real binary so the manifest cannot go stale.
+//! re-asks the real binary so the manifest cannot go stale (it compares verdicts; to
+//! re-record a line, run `docker compose -f FILE… config --quiet` from the first file's
+//! directory with the line's environment). Two cases are reproductions rather than a Go test's
+//! text (their header says so): the issue #12 cases the search index held no test for.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,12 +35,12 @@ const ALLOWLIST: &[(&str, &str)] = &[
          network #extensions`",
     ),
     (
-        "build_extra_test.TestBuildNoCacheFilter-1",
+        "compose-spec.json.Issue12NoCacheFilter-1",
         "build.no_cache_filter is in the Compose Specification (and in shipshape's schema); \
          Compose 2.40.3's schema predates it",
     ),
     (
-        "reset_test.TestResetCycleDottedNames-1",
+        "reset.Issue12DottedNamesFalseCycle-1",
         "a false cycle on dotted service names: Compose 2.40.3's reset/alias cycle check \
          compares attribute paths as dotted strings, so `web.a.b` sharing an anchor with \
          `web.a` looks like a node referencing its parent",
@@ -45,7 +48,7 @@ const ALLOWLIST: &[(&str, &str)] = &[
 ];
 
 struct Case {
-    /// The fixture (file or directory) relative to `tests/fixtures/compose-go`.
+    /// `<Go file>.<test>-<n>`: the n-th compose document of that test.
     name: String,
     /// The compose files, relative to `tests/fixtures/compose-go`, in `-f` order.
     files: Vec<String>,
