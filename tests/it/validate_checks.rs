@@ -9,8 +9,8 @@
 //! binary, so a recording cannot go stale; re-record a header by running Compose on the file
 //! without its first line.
 
+use crate::common;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use shipshape::compose::Variables;
 use shipshape::finding::{Location, Severity};
@@ -102,55 +102,31 @@ fn crafted_cases_agree_with_recorded_compose_verdicts() {
 #[test]
 #[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
 fn recorded_verdicts_are_what_compose_says() {
-    let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/compose-v2/docker-compose"))
-        })
-        .filter(|b| b.is_file())
-        .expect("Docker Compose v2: install it with ../shared/tools/install-compose-v2 and export DOCKER_COMPOSE_BIN");
     let mut stale = Vec::new();
     for file in fixtures() {
-        // Compose reads the file without the header, from a directory of its own, so the
-        // messages it prints name the file the way the recording does.
-        let dir = tempfile::tempdir().expect("temp dir");
-        let name = file.file_name().expect("a file name");
-        let text = std::fs::read_to_string(&file).expect("fixture reads");
-        let body: String = text.split_inclusive('\n').skip(1).collect();
-        std::fs::write(dir.path().join(name), body).expect("temp file");
-        let mut command = Command::new(&bin);
-        command.current_dir(dir.path()).env_clear();
-        for keep in ["PATH", "HOME"] {
-            if let Some(value) = std::env::var_os(keep) {
-                command.env(keep, value);
-            }
-        }
-        let output = command
-            .arg("-f")
-            .arg(name)
-            .args(["config", "--quiet"])
-            .output()
-            .expect("docker compose runs");
-        let prefix = format!("{}/", dir.path().display());
-        let message = String::from_utf8_lossy(&output.stderr)
-            .lines()
-            .filter(|l| !l.contains("level=warning"))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .replace(&prefix, "")
-            .trim_end()
-            .to_string();
-        let actual = (!output.status.success()).then_some(message);
+        let (valid, message) = compose_on_fixture(&file, &["config", "--quiet"]);
+        let actual = (!valid).then_some(message);
         if actual != recorded(&file) {
             stale.push(format!(
                 "{}: recorded {:?}, compose says {:?}",
-                name.to_string_lossy(),
+                file.file_name().unwrap_or_default().to_string_lossy(),
                 recorded(&file),
                 actual
             ));
         }
     }
     assert!(stale.is_empty(), "stale recordings:\n{}", stale.join("\n"));
+}
+
+/// What Compose says of a fixture read without its header line, from a directory of its own,
+/// so the messages it prints name the file the way the recording does.
+fn compose_on_fixture(file: &Path, args: &[&str]) -> (bool, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = file.file_name().expect("a file name");
+    let text = std::fs::read_to_string(file).expect("fixture reads");
+    let body: String = text.split_inclusive('\n').skip(1).collect();
+    std::fs::write(dir.path().join(name), body).expect("temp file");
+    common::compose_verdict(dir.path(), &[Path::new(name)], &Variables::new(), args)
 }
 
 /// Compose 2.40.3 accepts an empty override next to a real file, and refuses a project whose
@@ -285,39 +261,14 @@ fn without_interpolation_only_the_checks_compose_keeps_run() {
 #[test]
 #[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
 fn recorded_no_interpolate_verdicts_are_what_compose_says() {
-    let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/compose-v2/docker-compose"))
-        })
-        .filter(|b| b.is_file())
-        .expect("Docker Compose v2: install it with ../shared/tools/install-compose-v2 and export DOCKER_COMPOSE_BIN");
     let mut stale = Vec::new();
     for (file, recorded) in no_interpolate_verdicts() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let name = file.file_name().expect("a file name");
-        let text = std::fs::read_to_string(&file).expect("fixture reads");
-        let body: String = text.split_inclusive('\n').skip(1).collect();
-        std::fs::write(dir.path().join(name), body).expect("temp file");
-        let mut command = Command::new(&bin);
-        command.current_dir(dir.path()).env_clear();
-        for keep in ["PATH", "HOME"] {
-            if let Some(value) = std::env::var_os(keep) {
-                command.env(keep, value);
-            }
-        }
-        let output = command
-            .arg("-f")
-            .arg(name)
-            .args(["config", "--quiet", "--no-interpolate"])
-            .output()
-            .expect("docker compose runs");
-        let actual_valid = output.status.success();
-        if actual_valid != recorded.is_none() {
+        let (valid, message) =
+            compose_on_fixture(&file, &["config", "--quiet", "--no-interpolate"]);
+        if valid != recorded.is_none() {
             stale.push(format!(
-                "{}: recorded {recorded:?}, compose --no-interpolate says {}",
-                name.to_string_lossy(),
-                String::from_utf8_lossy(&output.stderr).trim()
+                "{}: recorded {recorded:?}, compose --no-interpolate says {message:?}",
+                file.file_name().unwrap_or_default().to_string_lossy(),
             ));
         }
     }

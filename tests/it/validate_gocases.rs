@@ -14,9 +14,10 @@
 //! directory with the line's environment). Two cases are reproductions rather than a Go test's
 //! text (their header says so): the issue #12 cases the search index held no test for.
 
+use crate::common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use shipshape::compose::Variables;
 use shipshape::finding::{Location, Severity};
@@ -197,49 +198,21 @@ fn gocases_agree_with_recorded_compose_verdicts() {
 #[test]
 #[ignore = "needs Docker Compose v2 (DOCKER_COMPOSE_BIN); run by .ci/run"]
 fn recorded_gocase_verdicts_are_current() {
-    let bin = std::env::var_os("DOCKER_COMPOSE_BIN")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/compose-v2/docker-compose"))
-        })
-        .filter(|b| b.is_file())
-        .expect("Docker Compose v2: install it with ../shared/tools/install-compose-v2 and export DOCKER_COMPOSE_BIN");
     let mut stale = Vec::new();
     for case in cases() {
         let dir = case.dir();
-        let mut command = Command::new(&bin);
-        command.current_dir(&dir).env_clear();
-        for keep in ["PATH", "HOME"] {
-            if let Some(value) = std::env::var_os(keep) {
-                command.env(keep, value);
-            }
-        }
-        command.envs(&case.env);
-        for file in case.paths() {
-            command
-                .arg("-f")
-                .arg(file.strip_prefix(&dir).unwrap_or(&file));
-        }
-        let output = command
-            .args(["config", "--quiet"])
-            .output()
-            .expect("docker compose runs");
-        let message = String::from_utf8_lossy(&output.stderr)
-            .lines()
-            .filter(|l| !l.contains("level=warning"))
-            .collect::<Vec<_>>()
-            .join(" ")
-            .replace(&format!("{}/", dir.display()), "")
-            .replace(&format!("{}/", root().display()), "")
-            .replace('\t', " ")
-            .trim()
-            .to_string();
+        let paths = case.paths();
+        let files: Vec<&Path> = paths
+            .iter()
+            .map(|p| p.strip_prefix(&dir).unwrap_or(p))
+            .collect();
+        let (valid, message) =
+            common::compose_verdict(&dir, &files, &case.env, &["config", "--quiet"]);
         // Verdicts only: which of several faults Compose names first follows Go's map order.
-        let actual = (!output.status.success()).then_some(message);
-        if actual.is_some() != case.compose.is_some() {
+        if valid != case.compose.is_none() {
             stale.push(format!(
-                "{}: recorded {:?}, compose says {:?}",
-                case.name, case.compose, actual
+                "{}: recorded {:?}, compose says {message:?}",
+                case.name, case.compose
             ));
         }
     }
