@@ -15,10 +15,11 @@ use std::sync::Arc;
 use super::env::{self, Variables};
 use super::files::Files;
 use super::interpolate::interpolate;
-use super::load::load;
+use super::load::{load, load_document};
 use super::merge::{has_merge_tags, merge, strip_tags};
 use super::problem::Problem;
 use super::tree::{FileId, Node, Origin, Value};
+use crate::document::Document;
 use crate::source::{SourceCache, SourceError};
 
 /// Nesting of `include` and `extends` deeper than this is refused (Compose accepts 100).
@@ -238,7 +239,7 @@ impl Loader<'_> {
                 .into_iter()
                 .map(|p| Problem::error("yaml", p.origin, p.message)),
         );
-        let Some(mut tree) = tree else {
+        let Some(tree) = tree else {
             if !refused && named_at.is_none() {
                 self.empty_files.push(whole);
             } else if !refused {
@@ -258,6 +259,10 @@ impl Loader<'_> {
             ));
             return None;
         }
+        let mut tree = tree;
+        for document in 1..source.document.document_count() {
+            tree = self.merge_document(tree, &source.document, file, document);
+        }
         interpolate(
             &mut tree,
             vars,
@@ -266,6 +271,46 @@ impl Loader<'_> {
             &mut self.project.problems,
         );
         Some((file, tree))
+    }
+
+    /// Compose reads every document of a file (`---`) in turn and merges each onto the ones
+    /// before it, as it merges `-f` files (compose-go `loader/loader.go`, one
+    /// `processRawYaml` per decoded document); a later document that is empty or not a
+    /// mapping is refused ("top-level object must be a mapping").
+    fn merge_document(&mut self, tree: Node, doc: &Document, file: FileId, index: usize) -> Node {
+        let (later, problems) = load_document(doc, file, index);
+        self.project.problems.extend(
+            problems
+                .into_iter()
+                .map(|p| Problem::error("yaml", p.origin, p.message)),
+        );
+        let number = index + 1;
+        match later {
+            Some(later) if matches!(later.value, Value::Map(_)) => merge(tree, later, &[]),
+            Some(later) => {
+                self.project.problems.push(Problem::error(
+                    "schema",
+                    later.origin.clone(),
+                    format!(
+                        "document {number} of the file: the top level must be a mapping, not {}; Compose merges every document of a file and refuses this one",
+                        later.type_name()
+                    ),
+                ));
+                tree
+            }
+            None => {
+                let start = doc.document_start(index).unwrap_or(0);
+                let marker = start..(start + 3).min(doc.text().len());
+                self.project.problems.push(Problem::error(
+                    "schema",
+                    Origin { file, span: marker },
+                    format!(
+                        "document {number} of the file is empty (a `---` with nothing after it); Compose merges every document of a file and refuses an empty one — remove the `---`"
+                    ),
+                ));
+                tree
+            }
+        }
     }
 
     fn resolve_extends(&mut self, tree: &mut Node, file: FileId, vars: &Variables) {
