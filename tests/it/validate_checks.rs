@@ -91,12 +91,7 @@ fn crafted_cases_agree_with_recorded_compose_verdicts() {
             (None, true) => {}
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "{} disagreements:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert_agreement(&wrong);
 }
 
 #[test]
@@ -250,12 +245,7 @@ fn without_interpolation_only_the_checks_compose_keeps_run() {
             _ => {}
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "{} disagreements:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert_agreement(&wrong);
 }
 
 #[test]
@@ -273,4 +263,13 @@ fn recorded_no_interpolate_verdicts_are_what_compose_says() {
         }
     }
     assert!(stale.is_empty(), "stale recordings:\n{}", stale.join("\n"));
+}
+
+fn assert_agreement(wrong: &[String]) {
+    assert!(
+        wrong.is_empty(),
+        "{} disagreements:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
