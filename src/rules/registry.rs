@@ -12,12 +12,13 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use yaml_serde::{Mapping, Value as Y};
 
 use super::builtin::{
-    build_arg_secrets, cap_drop_all, cgroup_parent, config_mounts, container_name,
+    build_arg_secrets, cap_drop_all, cgroup_parent, command_secrets, config_mounts, container_name,
     dangerous_capabilities, depends_on_healthy, docker_socket, env_secrets, healthcheck,
-    healthcheck_disabled, host_devices, host_namespaces, legacy_links, logging_rotation,
-    mount_propagation, no_new_privileges, non_root_user, obsolete_version, pin_image_tags,
-    ports_all_interfaces, privileged, read_only_root, resource_limits, restart_policy,
-    sensitive_host_mounts, tmpfs_noexec, unconfined_security_opt, v1_layout,
+    healthcheck_disabled, host_devices, host_namespaces, internal_backend_network, legacy_links,
+    localhost_service_address, logging_rotation, mount_propagation, no_new_privileges,
+    non_root_user, obsolete_version, pin_image_tags, ports_all_interfaces, privileged,
+    privileged_host_ports, read_only_root, resource_limits, restart_policy, sensitive_host_mounts,
+    tmpfs_noexec, unconfined_security_opt, url_credentials, v1_layout,
 };
 use super::{Context, generic};
 use crate::finding::Finding;
@@ -60,6 +61,8 @@ pub static REGISTRY: &[RuleMeta] = &[
     unconfined_security_opt::META,
     sensitive_host_mounts::META,
     build_arg_secrets::META,
+    url_credentials::META,
+    command_secrets::META,
     no_new_privileges::META,
     cap_drop_all::META,
     non_root_user::META,
@@ -67,10 +70,13 @@ pub static REGISTRY: &[RuleMeta] = &[
     cgroup_parent::META,
     mount_propagation::META,
     ports_all_interfaces::META,
+    privileged_host_ports::META,
+    internal_backend_network::META,
     read_only_root::META,
     tmpfs_noexec::META,
     logging_rotation::META,
     healthcheck_disabled::META,
+    localhost_service_address::META,
     container_name::META,
 ];
 

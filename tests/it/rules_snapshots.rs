@@ -437,6 +437,42 @@ security_snapshots! {
     security_logging_rotation => "logging-rotation",
     security_healthcheck_disabled => "healthcheck-disabled",
     security_container_name => "container-name",
+    security_url_credentials => "url-credentials",
+    security_command_secrets => "command-secrets",
+    security_localhost_service_address => "localhost-service-address",
+    security_privileged_host_ports => "privileged-host-ports",
+    security_internal_backend_network => "internal-backend-network",
+}
+
+/// A URL password in `environment:` that `env-secrets` reports (with its fix) is not reported
+/// again by `url-credentials`; the other places still are.
+#[test]
+fn url_credentials_leave_environment_urls_to_env_secrets() {
+    let out = check(
+        "url-credentials/basic",
+        &["--select", "env-secrets,url-credentials"],
+    );
+    assert!(out.contains("env-secrets"), "{out}");
+    assert!(
+        !out.contains("`services.app.environment.DATABASE_URL`"),
+        "{out}"
+    );
+    assert!(out.contains("`services.app.command[2]`"), "{out}");
+    assert!(
+        !out.contains("Br0ker-Pass") && !out.contains("hunter2-db"),
+        "{out}"
+    );
+}
+
+/// A value in an anchor is reported once, where it is written, however many services use it.
+#[test]
+fn url_credentials_report_an_anchor_once() {
+    let out = check("url-credentials/alias", &["--select", "url-credentials"]);
+    assert_eq!(out.matches("warning[url-credentials]").count(), 1, "{out}");
+    assert!(
+        out.contains("`x-base.command[1]`") && !out.contains("Alias-Pass-1"),
+        "{out}"
+    );
 }
 
 /// SARIF rule descriptors of security rules carry `security-severity` (GitHub code scanning

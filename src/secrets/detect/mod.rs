@@ -339,6 +339,23 @@ pub fn classify(key: &str, value: &str) -> Verdict {
     }
 }
 
+/// The passwords of every `scheme://user:password@host` in `value`, whatever the text around
+/// them (a command line, a label, a script): `None` when there is none, or when each one is
+/// interpolated without a literal default.
+pub fn url_credentials(value: &str) -> Option<Verdict> {
+    let passwords = url_passwords(value);
+    if passwords.is_empty() {
+        return None;
+    }
+    url_verdict(value, passwords)
+}
+
+/// Whether `key` names a secret (its words, as [`classify`] reads them): `--password`,
+/// `PGPASSWORD`, `api-token`.
+pub fn names_secret(key: &str) -> bool {
+    matches!(KeyMeaning::of(key), KeyMeaning::Secret(_))
+}
+
 /// What a key's words say about its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum KeyMeaning {
