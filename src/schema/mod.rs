@@ -85,14 +85,15 @@ fn describe_with_env(
         process_env: process_env.clone(),
     };
     let project = compose::load_project(files, sources, &load_options);
-    let problems = project_problems(&project);
+    let problems = project_problems(&project, options.interpolate);
     let facts = compose::ProjectFacts::of(&project);
     (to_findings(&project, problems), facts)
 }
 
 /// Everything wrong with a loaded project: loading problems, each file against the schema,
-/// then the semantic checks on the merged model.
-fn project_problems(project: &Project) -> Vec<Problem> {
+/// then the semantic checks on the merged model (only those Compose makes while loading
+/// the model when `consistency` is off, as with `--no-interpolate`).
+fn project_problems(project: &Project, consistency: bool) -> Vec<Problem> {
     let mut problems = project.problems.clone();
     for (_, tree) in &project.file_trees {
         problems.extend(legacy::obsolete_version(tree));
@@ -103,7 +104,7 @@ fn project_problems(project: &Project) -> Vec<Problem> {
         problems.extend(messages::schema_problems(tree));
     }
     if let Some(model) = &project.model {
-        problems.extend(semantic::check(model, project));
+        problems.extend(semantic::check(model, project, consistency));
     }
     problems
 }

@@ -30,5 +30,6 @@ mod security_set;
 mod validate_checks;
 mod validate_errors;
 mod validate_fuzz;
+mod validate_gocases;
 mod validate_parity;
 mod write;

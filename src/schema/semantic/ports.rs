@@ -18,7 +18,9 @@ struct Binding {
     origin: Origin,
 }
 
-pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
+/// `decoding`: also the short syntax, which Compose parses when it decodes the project (a
+/// long-syntax `host_ip` it checks while loading the model already).
+pub(super) fn check(model: &Node, decoding: bool, problems: &mut Vec<Problem>) {
     let mut bindings = Bindings::default();
     for (name, service) in services(model) {
         for item in service
@@ -26,7 +28,7 @@ pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
             .and_then(Node::as_seq)
             .unwrap_or_default()
         {
-            for binding in published(name, item, problems) {
+            for binding in published(name, item, decoding, problems) {
                 if let Some(first) = bindings.first_overlap(&binding) {
                     let port = show_range(&binding.host);
                     let message = format!(
@@ -45,7 +47,12 @@ pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     }
 }
 
-fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Binding> {
+fn published(
+    service: &str,
+    item: &Node,
+    decoding: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<Binding> {
     let make = |ip: Option<String>, protocol: String, host: RangeInclusive<u32>| Binding {
         service: service.to_string(),
         ip: ip.unwrap_or_default(),
@@ -61,6 +68,7 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
                 .map(|host| make(spec.host_ip, spec.protocol, host))
                 .into_iter()
                 .collect(),
+            Err(_) if !decoding => Vec::new(),
             Err(reason) => {
                 problems.push(Problem::error(
                     "invalid-port",
