@@ -110,6 +110,13 @@ pub struct CommonArgs {
     #[arg(long)]
     pub show_secrets: bool,
     /// Validate the raw text instead of interpolating `${VAR}` first.
+    ///
+    /// As `docker compose config --no-interpolate` does, only the checks Compose makes while
+    /// loading the model run (schema, secret/config sources, external resources, mount and
+    /// volume syntax, include and extends): its consistency checks are off in this mode —
+    /// undefined networks, volumes, secrets, configs and services, a missing image,
+    /// dependency cycles, missing env files, short port syntax, resource limits that
+    /// disagree.
     #[arg(long)]
     pub no_interpolate: bool,
     /// Read variables for interpolation from this file (default: the project's `.env`).

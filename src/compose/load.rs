@@ -32,6 +32,15 @@ pub(super) struct LoadProblem {
 /// Reads the first document of `doc` (None when the file holds no document, or when it is
 /// refused as a whole: then a problem says why).
 pub(super) fn load(doc: &Document, file: FileId) -> (Option<Node>, Vec<LoadProblem>) {
+    load_document(doc, file, 0)
+}
+
+/// Reads the document numbered `document` (from 0) of `doc`, as [`load`] reads the first.
+pub(super) fn load_document(
+    doc: &Document,
+    file: FileId,
+    document: usize,
+) -> (Option<Node>, Vec<LoadProblem>) {
     let mut loader = Loader {
         file,
         problems: Vec::new(),
@@ -41,7 +50,7 @@ pub(super) fn load(doc: &Document, file: FileId) -> (Option<Node>, Vec<LoadProbl
         outer_alias: None,
         aborted: false,
     };
-    let node = doc.root().map(|root| loader.node(root, 0));
+    let node = doc.root_of(document).map(|root| loader.node(root, 0));
     if loader.aborted {
         return (None, loader.problems);
     }

@@ -36,6 +36,17 @@ pub(super) fn merge(base: Node, over: Node, path: &[&str]) -> Node {
     }
     // Two forms of one attribute meet: bring both to the mapping form first.
     let forms_differ = std::mem::discriminant(&base.value) != std::mem::discriminant(&over.value);
+    let two_forms = KEYED.contains(&last)
+        || (path.len() == 3 && matches!(last, "depends_on" | "networks" | "build"));
+    // A null on either side of such an attribute adds nothing: the other side stays.
+    if in_service && forms_differ && two_forms {
+        if matches!(over.value, Value::Null) {
+            return base;
+        }
+        if matches!(base.value, Value::Null) {
+            return strip_tags(over);
+        }
+    }
     if in_service && forms_differ && KEYED.contains(&last) {
         return merge_maps(keyed(base), keyed(over), path);
     }
@@ -97,8 +108,11 @@ fn as_list(node: Node) -> Node {
 }
 
 fn merge_maps(base: Node, over: Node, path: &[&str]) -> Node {
-    let (Value::Map(mut entries), Value::Map(changes)) = (base.value, over.value) else {
-        unreachable!("merge_maps is only called with two mappings")
+    let (mut entries, changes) = match (base.value, over.value) {
+        (Value::Map(entries), Value::Map(changes)) => (entries, changes),
+        // A form that has no mapping shape (a bare string where a list or mapping belongs):
+        // the later value wins and the schema judges it.
+        (_, value) => return strip_tags(Node { value, ..over }),
     };
     for (key, change) in changes {
         if change.node.tag == Some(MergeTag::Reset) {
@@ -255,6 +269,30 @@ mod tests {
 
     fn merged(base: &str, over: &str) -> serde_json::Value {
         merge(tree(base, 0), tree(over, 1), &[]).to_json()
+    }
+
+    /// compose-go `override/merge_null_test.go`: a null list-or-mapping attribute in either
+    /// file leaves the other file's value (it used to panic here).
+    #[test]
+    fn a_null_two_form_attribute_keeps_the_other_side() {
+        for attribute in ["networks", "depends_on", "labels", "build"] {
+            let out = merged(
+                &format!("services: {{web: {{{attribute}: [a]}}}}"),
+                &format!("services: {{web: {{{attribute}: null}}}}"),
+            );
+            assert_eq!(out["services"]["web"][attribute], serde_json::json!(["a"]));
+            let out = merged(
+                &format!("services: {{web: {{{attribute}: null}}}}"),
+                &format!("services: {{web: {{{attribute}: [a]}}}}"),
+            );
+            assert_eq!(out["services"]["web"][attribute], serde_json::json!(["a"]));
+        }
+        // A bare string against a mapping: the later value wins, no panic.
+        let out = merged(
+            "services: {web: {labels: {a: b}}}",
+            "services: {web: {labels: x}}",
+        );
+        assert_eq!(out["services"]["web"]["labels"], serde_json::json!("x"));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //!
 //! Promises: every part that cannot be resolved (missing file, unknown service to extend,
 //! cycles, unreadable env file) is a [`Problem`] at the text that names it — never a silent
-//! pass. Each file's own tree is kept (see [`Project::file_trees`]) so the schema can judge
-//! the text each file holds. Refuses: remote includes (`git@`, `oci://`), reported as errors.
+//! pass. Each file's tree is kept (see [`Project::file_trees`]) so the schema can judge the
+//! text each file holds, a later `-f` file merged onto the earlier ones as Compose validates
+//! it. Refuses: remote includes (`git@`, `oci://`), reported as errors.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,10 +15,11 @@ use std::sync::Arc;
 use super::env::{self, Variables};
 use super::files::Files;
 use super::interpolate::interpolate;
-use super::load::load;
+use super::load::{load, load_document};
 use super::merge::{has_merge_tags, merge, strip_tags};
 use super::problem::Problem;
 use super::tree::{FileId, Node, Origin, Value};
+use crate::document::Document;
 use crate::source::{SourceCache, SourceError};
 
 /// Nesting of `include` and `extends` deeper than this is refused (Compose accepts 100).
@@ -37,8 +39,9 @@ pub struct Project {
     pub files: Files,
     /// What Compose sees after merging every file (None when nothing could be loaded).
     pub model: Option<Arc<Node>>,
-    /// Each file's tree after interpolation and `extends`, in load order, for the schema.
-    /// (`!reset`/`!override` already applied: they only matter when merging.)
+    /// Each file's tree after interpolation and `extends`, in load order, for the schema
+    /// (`!reset`/`!override` already applied: they only matter when merging). A file named
+    /// after the first holds the model merged up to it, which is what Compose validates.
     pub file_trees: Vec<(FileId, Arc<Node>)>,
     pub problems: Vec<Problem>,
     /// The directory relative paths written in each file resolve against.
@@ -109,9 +112,15 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
         })
         .unwrap_or_default();
     let mut trees: Vec<Arc<Node>> = Vec::new();
+    // The schema entry (in `file_trees`) of each file named on the command line.
+    let mut named: Vec<usize> = Vec::new();
     for path in paths {
         let chain = &mut vec![absolute(path)];
-        trees.extend(loader.load_file(path, None, &project_dir, &vars, chain));
+        if let Some(tree) = loader.load_file(path, None, &project_dir, &vars, chain) {
+            // `load_file` records the file's own tree last, after the files it includes.
+            named.push(loader.project.file_trees.len() - 1);
+            trees.push(tree);
+        }
     }
     // Compose refuses an empty file only when the whole project is empty: an empty override
     // next to a real file is fine.
@@ -124,7 +133,15 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
             ));
         }
     }
-    loader.project.model = merge_all(trees);
+    let merged = merge_all(trees);
+    // Compose validates the model merged so far after each file, not each file alone: an
+    // override may leave out what an earlier file already set (compose-go
+    // `loader/loader.go`, `schema.Validate(dict)` after `override.Merge`). The schema judges
+    // each later file merged onto the ones before it.
+    for (entry, so_far) in named.into_iter().zip(&merged).skip(1) {
+        loader.project.file_trees[entry].1 = so_far.clone();
+    }
+    loader.project.model = merged.last().cloned();
     // Compose drops `version` and `include` (after loading what it includes): a project left
     // with nothing else is as empty as an empty file.
     if let Some(model) = &loader.project.model
@@ -141,21 +158,27 @@ pub fn load_project(paths: &[PathBuf], sources: &SourceCache, options: &LoadOpti
     loader.project
 }
 
-/// Merges trees in order. A lone tree without merge tags is shared, not copied: that is
-/// the common case (one file) and copying it would dominate the cost of validation.
-fn merge_all(trees: Vec<Arc<Node>>) -> Option<Arc<Node>> {
+/// Merges trees in order: the model after each tree (the last is the project's). A lone
+/// tree without merge tags is shared, not copied: that is the common case (one file) and
+/// copying it would dominate the cost of validation.
+fn merge_all(trees: Vec<Arc<Node>>) -> Vec<Arc<Node>> {
     let mut trees = trees.into_iter();
-    let first = trees.next()?;
+    let Some(first) = trees.next() else {
+        return Vec::new();
+    };
     let mut model = if has_merge_tags(&first) {
         Arc::new(strip_tags(Arc::unwrap_or_clone(first)))
     } else {
         first
     };
+    let mut so_far = Vec::new();
     for tree in trees {
-        let base = Arc::unwrap_or_clone(model);
+        so_far.push(model.clone());
+        let base = (*model).clone();
         model = Arc::new(merge(base, Arc::unwrap_or_clone(tree), &[]));
     }
-    Some(model)
+    so_far.push(model);
+    so_far
 }
 
 struct Loader<'a> {
@@ -235,7 +258,7 @@ impl Loader<'_> {
                 .into_iter()
                 .map(|p| Problem::error("yaml", p.origin, p.message)),
         );
-        let Some(mut tree) = tree else {
+        let Some(tree) = tree else {
             if !refused && named_at.is_none() {
                 self.empty_files.push(whole);
             } else if !refused {
@@ -255,6 +278,10 @@ impl Loader<'_> {
             ));
             return None;
         }
+        let mut tree = tree;
+        for document in 1..source.document.document_count() {
+            tree = self.merge_document(tree, &source.document, file, document);
+        }
         interpolate(
             &mut tree,
             vars,
@@ -263,6 +290,46 @@ impl Loader<'_> {
             &mut self.project.problems,
         );
         Some((file, tree))
+    }
+
+    /// Compose reads every document of a file (`---`) in turn and merges each onto the ones
+    /// before it, as it merges `-f` files (compose-go `loader/loader.go`, one
+    /// `processRawYaml` per decoded document); a later document that is empty or not a
+    /// mapping is refused ("top-level object must be a mapping").
+    fn merge_document(&mut self, tree: Node, doc: &Document, file: FileId, index: usize) -> Node {
+        let (later, problems) = load_document(doc, file, index);
+        self.project.problems.extend(
+            problems
+                .into_iter()
+                .map(|p| Problem::error("yaml", p.origin, p.message)),
+        );
+        let number = index + 1;
+        match later {
+            Some(later) if matches!(later.value, Value::Map(_)) => merge(tree, later, &[]),
+            Some(later) => {
+                self.project.problems.push(Problem::error(
+                    "schema",
+                    later.origin.clone(),
+                    format!(
+                        "document {number} of the file: the top level must be a mapping, not {}; Compose merges every document of a file and refuses this one",
+                        later.type_name()
+                    ),
+                ));
+                tree
+            }
+            None => {
+                let start = doc.document_start(index).unwrap_or(0);
+                let marker = start..(start + 3).min(doc.text().len());
+                self.project.problems.push(Problem::error(
+                    "schema",
+                    Origin { file, span: marker },
+                    format!(
+                        "document {number} of the file is empty (a `---` with nothing after it); Compose merges every document of a file and refuses an empty one — remove the `---`"
+                    ),
+                ));
+                tree
+            }
+        }
     }
 
     fn resolve_extends(&mut self, tree: &mut Node, file: FileId, vars: &Variables) {
@@ -465,7 +532,7 @@ impl Loader<'_> {
                 loaded.extend(self.load_file(path, Some(at), &project_dir, &vars, chain));
                 chain.pop();
             }
-            if let Some(included) = merge_all(loaded) {
+            if let Some(included) = merge_all(loaded).pop() {
                 self.import(tree, Arc::unwrap_or_clone(included), &entry.origin);
             }
         }

@@ -83,6 +83,8 @@ pub(super) struct Comment {
 #[derive(Debug, Clone)]
 pub(super) struct DocumentIndex {
     pub root: Option<NodeId>,
+    /// Where the document starts: its `---` marker when it has one.
+    pub start: usize,
 }
 
 /// The result of indexing a whole stream.
@@ -154,7 +156,10 @@ impl<'t> Builder<'t> {
             Event::StreamStart | Event::StreamEnd => {}
             Event::DocumentStart(..) => {
                 self.anchors.clear();
-                self.index.documents.push(DocumentIndex { root: None });
+                self.index.documents.push(DocumentIndex {
+                    root: None,
+                    start: r.start,
+                });
                 self.cursor = r.end;
             }
             Event::DocumentEnd => self.cursor = self.cursor.max(r.end),

@@ -142,9 +142,15 @@ impl Document {
         &self.format
     }
 
-    /// The root node of the first document (the one Compose reads).
+    /// The root node of the first document (the one edits apply to; Compose reads every
+    /// document of a stream and merges them in order).
     pub fn root(&self) -> Option<NodeRef<'_>> {
         self.root_of(0)
+    }
+
+    /// The byte offset where `document` starts (its `---` marker when it has one).
+    pub fn document_start(&self, document: usize) -> Option<usize> {
+        self.index.documents.get(document).map(|d| d.start)
     }
 
     pub fn root_of(&self, document: usize) -> Option<NodeRef<'_>> {

@@ -23,7 +23,7 @@ use crate::compose::{self, LoadOptions, Problem, Project, Variables};
 use crate::finding::{Finding, Location, Severity};
 use crate::source::SourceCache;
 
-pub use validator::is_duration;
+pub use validator::{duration_seconds, is_duration};
 
 /// How to validate.
 #[derive(Debug, Clone)]
@@ -85,14 +85,15 @@ fn describe_with_env(
         process_env: process_env.clone(),
     };
     let project = compose::load_project(files, sources, &load_options);
-    let problems = project_problems(&project);
+    let problems = project_problems(&project, options.interpolate);
     let facts = compose::ProjectFacts::of(&project);
     (to_findings(&project, problems), facts)
 }
 
 /// Everything wrong with a loaded project: loading problems, each file against the schema,
-/// then the semantic checks on the merged model.
-fn project_problems(project: &Project) -> Vec<Problem> {
+/// then the semantic checks on the merged model (only those Compose makes while loading
+/// the model when `consistency` is off, as with `--no-interpolate`).
+fn project_problems(project: &Project, consistency: bool) -> Vec<Problem> {
     validator::set_interpolated(project.interpolated);
     let mut problems = project.problems.clone();
     for (_, tree) in &project.file_trees {
@@ -104,7 +105,7 @@ fn project_problems(project: &Project) -> Vec<Problem> {
         problems.extend(messages::schema_problems(tree));
     }
     if let Some(model) = &project.model {
-        problems.extend(semantic::check(model, project));
+        problems.extend(semantic::check(model, project, consistency));
     }
     // Callers of `is_duration` outside validation get the lenient reading again.
     validator::set_interpolated(false);

@@ -426,3 +426,45 @@ fn rdjson_and_gitlab_formats_from_the_command_line() {
     );
     assert!(!r.stdout.contains("hunter2"));
 }
+
+/// `docker compose config --no-interpolate` renders the raw model and skips the consistency
+/// checks (measured on Compose 2.40.3: an undefined network or service, a missing image, a
+/// dependency cycle pass; a schema error does not). `validate --no-interpolate` does the
+/// same, and its help says so.
+#[test]
+fn no_interpolate_skips_the_consistency_checks_as_compose_does() {
+    let dir = workspace(&[
+        (
+            "compose.yaml",
+            b"services:\n  a:\n    image: nginx\n    networks: [missing]\n    depends_on: [a]\n  b:\n    environment: [A=1]\n",
+        ),
+        ("schema.yaml", b"services:\n  a:\n    image: nginx\n    foo: bar\n"),
+    ]);
+    let r = run(dir.path(), &["validate", "--no-config", "compose.yaml"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    for rule in ["undefined-network", "depends-on-cycle", "missing-image"] {
+        assert!(r.stdout.contains(rule), "{rule}: {}", r.stdout);
+    }
+    let r = run(
+        dir.path(),
+        &[
+            "validate",
+            "--no-config",
+            "--no-interpolate",
+            "compose.yaml",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = run(
+        dir.path(),
+        &["validate", "--no-config", "--no-interpolate", "schema.yaml"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let help = run(dir.path(), &["validate", "--help"]);
+    assert!(
+        help.stdout
+            .contains("consistency checks are off in this mode"),
+        "{}",
+        help.stdout
+    );
+}

@@ -101,3 +101,47 @@ pub(crate) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// The real Docker Compose v2: `DOCKER_COMPOSE_BIN`, else where `install-compose-v2` puts it.
+pub(crate) fn compose_bin() -> PathBuf {
+    std::env::var_os("DOCKER_COMPOSE_BIN")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/compose-v2/docker-compose"))
+        })
+        .filter(|b| b.is_file())
+        .expect("Docker Compose v2: install it with ../shared/tools/install-compose-v2 and export DOCKER_COMPOSE_BIN")
+}
+
+/// `docker compose -f FILE… ARGS…` run in `dir` with nothing in its environment but PATH,
+/// HOME and `env`: whether it succeeded, and its message on one line (warnings dropped, the
+/// directory's prefix removed from the paths it names).
+pub(crate) fn compose_verdict(
+    dir: &Path,
+    files: &[&Path],
+    env: &std::collections::HashMap<String, String>,
+    args: &[&str],
+) -> (bool, String) {
+    let mut command = std::process::Command::new(compose_bin());
+    command.current_dir(dir).env_clear();
+    for keep in ["PATH", "HOME"] {
+        if let Some(value) = std::env::var_os(keep) {
+            command.env(keep, value);
+        }
+    }
+    command.envs(env);
+    for file in files {
+        command.arg("-f").arg(file);
+    }
+    let output = command.args(args).output().expect("docker compose runs");
+    let message = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|l| !l.contains("level=warning"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(&format!("{}/", dir.display()), "")
+        .replace('\t', " ")
+        .trim()
+        .to_string();
+    (output.status.success(), message)
+}

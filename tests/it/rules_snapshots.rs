@@ -442,6 +442,12 @@ security_snapshots! {
     security_localhost_service_address => "localhost-service-address",
     security_privileged_host_ports => "privileged-host-ports",
     security_internal_backend_network => "internal-backend-network",
+    security_pids_limit => "pids-limit",
+    security_restart_always => "restart-always",
+    security_healthcheck_timing => "healthcheck-timing",
+    security_pin_image_digests => "pin-image-digests",
+    security_volume_over_image_files => "volume-over-image-files",
+    security_writable_config_mounts => "writable-config-mounts",
 }
 
 /// A URL password in `environment:` that `env-secrets` reports (with its fix) is not reported
@@ -507,4 +513,42 @@ fn sarif_descriptors_carry_security_severity() {
     };
     assert_eq!(score("privileged"), "9.0");
     assert!(score("restart-policy").is_null());
+}
+
+/// In `production`, an entry two rules judge gets one finding: floating tags are
+/// `pin-image-tags`' and a replaced `restart: always` is `restart-policy`'s.
+#[test]
+fn overlapping_rules_report_an_entry_once() {
+    let images = check(
+        "pin-image-digests/basic",
+        &[
+            "--policy",
+            "production",
+            "--select",
+            "pin-image-tags,pin-image-digests",
+        ],
+    );
+    assert_eq!(images.matches("traefik:latest` of").count(), 1, "{images}");
+    assert!(
+        images.contains("[pin-image-tags]: image `traefik:latest`"),
+        "{images}"
+    );
+    let restart = check(
+        "restart-always/basic",
+        &[
+            "--policy",
+            "production",
+            "--select",
+            "restart-policy,restart-always",
+        ],
+    );
+    assert_eq!(
+        restart.matches("uses `restart: always`").count(),
+        3,
+        "{restart}"
+    );
+    assert!(
+        !restart.contains("[restart-always]: service `api`"),
+        "{restart}"
+    );
 }

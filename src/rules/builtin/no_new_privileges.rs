@@ -32,9 +32,9 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// Unsafe: adds `no-new-privileges:true` to a local `security_opt` (or creates it). A
-    /// setuid binary no longer elevates, which is what the rule names, but a service
-    /// that relies on that (running `sudo` or `su` after start) fails, and should instead
+    /// Safe: adds `no-new-privileges:true` to a local `security_opt` (or creates it). What
+    /// changes is exactly what the rule names: a setuid binary no longer elevates. A
+    /// service that relies on that (running `sudo` or `su` after start) fails and should
     /// start as the user it needs; entrypoints that start as root and drop privileges
     /// (`gosu`, `su-exec`, `setpriv`) keep working. No fix when `security_opt` comes
     /// through a merge key (writing it locally would drop the merged entries).
@@ -94,5 +94,5 @@ fn check_service(
         },
         _ => return Some(finding),
     };
-    Some(finding.with_fix(Fix::unsafe_(format!("add `{OPTION}`"), vec![edit])))
+    Some(finding.with_fix(Fix::safe(format!("add `{OPTION}`"), vec![edit])))
 }

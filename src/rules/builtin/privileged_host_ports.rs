@@ -76,8 +76,12 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                 rule.options.below
             );
             findings.push(
-                ctx.finding(rule.id, Location::Node(item.path()), message)
-                    .with_severity(Severity::Info),
+                ctx.finding(
+                    rule.id,
+                    Location::Node(merge::field_or_entry(item, &["published"]).path()),
+                    message,
+                )
+                .with_severity(Severity::Info),
             );
         }
     }

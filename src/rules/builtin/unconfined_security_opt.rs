@@ -33,9 +33,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// Unsafe: removing the entry brings the default profile back, and a program that really
-    /// needs a blocked syscall then fails with `EPERM` (give it a custom profile,
-    /// `seccomp:./profile.json`, rather than none). No fix when `security_opt` comes through
+    /// Safe: removing the entry brings the default profile back, which is exactly what the
+    /// rule names; a program that really needs a blocked syscall then fails with `EPERM`
+    /// (give it a custom profile, `seccomp:./profile.json`, rather than none, and suppress
+    /// the finding). No fix when `security_opt` comes through
     /// a merge key, or when a comment on the entry's line would be lost with it.
     ///
     /// ## Options
@@ -88,7 +89,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                 .with_severity(Severity::Error);
             // A comment on the entry's line would be lost with it.
             if local && !ctx.comment_on_line(node) {
-                let fix = Fix::unsafe_(
+                let fix = Fix::safe(
                     format!("remove `{written}`"),
                     vec![Edit::Remove {
                         path: if only_entry {

@@ -33,8 +33,8 @@ declare_rule! {
     /// Placeholder words (`password`, `changeme`, `secret`, … the `placeholders` option) are
     /// reported as info: they are working, well-known credentials rather than leaked ones.
     ///
-    /// An `environment:` URL that `env-secrets` already reports (with its fix) in the same run
-    /// is not reported twice.
+    /// An `environment:` entry where `env-secrets` already reports (with its fix) in the same
+    /// run is not reported twice; the service's other URL entries are, each on its own line.
     ///
     /// ## Why
     /// A compose file is committed, copied into issues and printed by `docker compose config`;
@@ -207,12 +207,13 @@ fn reported_by_env_secrets(ctx: &Context<'_>, path: &Path, found: &[Credential])
         .segments()
         .iter()
         .any(|s| matches!(s, crate::document::Segment::Key(k) if k == "environment"));
-    // An entry in an anchor is reported by env-secrets in the services that merge it.
-    let service = Location::Node(path.clone()).service().map(str::to_string);
+    // env-secrets reports a service once, at its first secret entry: the other entries
+    // still get their own finding here, on their own line.
+    let here = Location::Node(path.clone());
     in_environment
         && ctx.earlier.iter().any(|f| {
             f.rule == "env-secrets"
-                && (service.is_none() || f.location.service() == service.as_deref())
+                && f.location == here
                 && found
                     .iter()
                     .all(|c| f.redact.iter().any(|r| r.contains(&c.text)))

@@ -135,6 +135,20 @@ impl<'a> Service<'a> {
             .collect()
     }
 
+    /// The node that switches the healthcheck off (`disable: true`, `test: NONE` or
+    /// `test: [NONE]`), if any.
+    pub fn healthcheck_switched_off(&self) -> Option<NodeRef<'a>> {
+        let disable = self.get_path(&["healthcheck", "disable"]);
+        let test = self.get_path(&["healthcheck", "test"]);
+        if matches!(merge::text(disable), Some("true" | "True" | "TRUE")) {
+            disable
+        } else if merge::strings(test).first() == Some(&"NONE") {
+            test
+        } else {
+            None
+        }
+    }
+
     /// The command as one string (list form joined with spaces), for pattern matching.
     pub fn command_text(&self, key: &str) -> String {
         match self.get(key) {

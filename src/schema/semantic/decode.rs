@@ -30,6 +30,14 @@ enum Decode {
     Mode,
 }
 
+/// What Compose refuses already while loading the model (so also with `--no-interpolate`).
+const LOADED: &[(&[&str], Decode)] = &[
+    (&["expose", "*"], Decode::NoFraction),
+    (&["ulimits", "*"], Decode::NoFraction),
+    (&["ulimits", "*", "soft"], Decode::NoFraction),
+    (&["ulimits", "*", "hard"], Decode::NoFraction),
+];
+
 /// Service attribute paths (`*`: any list item or mapping value) and how they decode.
 const DECODED: &[(&[&str], Decode)] = &[
     (&["healthcheck", "retries"], Decode::Unsigned),
@@ -81,20 +89,26 @@ const DECODED: &[(&[&str], Decode)] = &[
         Decode::FloatText,
     ),
     (&["deploy", "resources", "limits", "pids"], Decode::IntText),
-    (&["expose", "*"], Decode::NoFraction),
     (&["ports", "*", "published"], Decode::NoFraction),
-    (&["ulimits", "*"], Decode::NoFraction),
-    (&["ulimits", "*", "soft"], Decode::NoFraction),
-    (&["ulimits", "*", "hard"], Decode::NoFraction),
     (&["group_add", "*"], Decode::NoFraction),
     (&["storage_opt", "*"], Decode::Text),
     (&["secrets", "*", "mode"], Decode::Mode),
     (&["configs", "*", "mode"], Decode::Mode),
 ];
 
+/// What Compose refuses while loading the model.
+pub(super) fn loading(model: &Node, problems: &mut Vec<Problem>) {
+    refuse(model, LOADED, problems);
+}
+
+/// What Compose refuses when it decodes the project.
 pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
+    refuse(model, DECODED, problems);
+}
+
+fn refuse(model: &Node, table: &[(&[&str], Decode)], problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
-        for (path, decode) in DECODED {
+        for (path, decode) in table {
             let mut found = Vec::new();
             nodes_at(service, path, &mut format!("services.{name}"), &mut found);
             for (at, node) in found {

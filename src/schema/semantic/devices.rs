@@ -5,7 +5,9 @@
 use super::{at, services};
 use crate::compose::{Node, Problem, Value};
 
-pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
+/// `decoding`: also the `count` syntax, which Compose checks when it decodes the project
+/// (not while it loads the model).
+pub(super) fn check(model: &Node, decoding: bool, problems: &mut Vec<Problem>) {
     for (name, service) in services(model) {
         for path in [
             &["gpus"][..],
@@ -13,13 +15,13 @@ pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
         ] {
             for request in at(service, path).and_then(Node::as_seq).unwrap_or_default() {
                 let place = format!("services.{name}.{}", path.join("."));
-                request_problems(&place, request, problems);
+                request_problems(&place, request, decoding, problems);
             }
         }
     }
 }
 
-fn request_problems(place: &str, request: &Node, problems: &mut Vec<Problem>) {
+fn request_problems(place: &str, request: &Node, decoding: bool, problems: &mut Vec<Problem>) {
     let Some(count) = request.entry("count") else {
         return;
     };
@@ -31,6 +33,7 @@ fn request_problems(place: &str, request: &Node, problems: &mut Vec<Problem>) {
         ));
     }
     if let Value::Str(text) = &count.node.value
+        && decoding
         && text != "all"
         && text.parse::<i64>().is_err()
         && !super::uninterpolated(text)

@@ -21,21 +21,29 @@ mod watch;
 
 use crate::compose::{Node, Problem, Project};
 
-/// Runs every check on the merged `model`.
-pub(super) fn check(model: &Node, project: &Project) -> Vec<Problem> {
+/// Runs every check on the merged `model`. Without `consistency` (`--no-interpolate`) only
+/// what Compose checks while it loads the model runs: `docker compose config
+/// --no-interpolate` renders the model (`runConfigNoInterpolate`, `opts.ToModel`) and never
+/// builds the project, so its decoding checks, cycle detection and consistency checks are
+/// skipped.
+pub(super) fn check(model: &Node, project: &Project, consistency: bool) -> Vec<Problem> {
     let mut problems = Vec::new();
-    // Compose looks for cycles before it drops the services of inactive profiles, and runs
-    // every other check on what remains.
-    dependencies::cycles(model, &mut problems);
-    // What Compose checks while decoding the model, before profiles: every service.
-    resources::check(model, &mut problems);
-    ports::check(model, &mut problems);
+    // What Compose checks while loading the model (schema aside): every service.
+    resources::check(model, consistency, &mut problems);
     mounts::check(model, &mut problems);
-    devices::check(model, &mut problems);
-    decode::check(model, &mut problems);
-    extra_hosts::check(model, &mut problems);
+    devices::check(model, consistency, &mut problems);
+    decode::loading(model, &mut problems);
     watch::paths(model, &mut problems);
     volumes::syntax(model, &mut problems);
+    ports::check(model, consistency, &mut problems);
+    if !consistency {
+        return problems;
+    }
+    // Compose looks for cycles before it drops the services of inactive profiles.
+    dependencies::cycles(model, &mut problems);
+    // What it checks while decoding the project, before profiles: every service.
+    extra_hosts::check(model, &mut problems);
+    decode::check(model, &mut problems);
     // Its consistency checks, on the services the active profiles enable.
     let all = model;
     let enabled = enabled_services(model, &project.active_profiles);

@@ -18,7 +18,9 @@ struct Binding {
     origin: Origin,
 }
 
-pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
+/// `decoding`: also the short syntax, which Compose parses when it decodes the project (a
+/// long-syntax `host_ip` it checks while loading the model already).
+pub(super) fn check(model: &Node, decoding: bool, problems: &mut Vec<Problem>) {
     let mut bindings = Bindings::default();
     for (name, service) in services(model) {
         for item in service
@@ -26,7 +28,7 @@ pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
             .and_then(Node::as_seq)
             .unwrap_or_default()
         {
-            for binding in published(name, item, problems) {
+            for binding in published(name, item, decoding, problems) {
                 if let Some(first) = bindings.first_overlap(&binding) {
                     let port = show_range(&binding.host);
                     let message = format!(
@@ -45,7 +47,12 @@ pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
     }
 }
 
-fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Binding> {
+fn published(
+    service: &str,
+    item: &Node,
+    decoding: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<Binding> {
     let make = |ip: Option<String>, protocol: String, host: RangeInclusive<u32>| Binding {
         service: service.to_string(),
         ip: ip.unwrap_or_default(),
@@ -53,8 +60,11 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
         host,
         origin: item.origin.clone(),
     };
-    let short = |text: &str, problems: &mut Vec<Problem>| match ports::parse(text) {
-        // Compose reads a container port 0 as no port at all ("missing a target port").
+    // `loading`: a number, which Compose converts while loading the model (a string it parses
+    // when it decodes the project).
+    let short = |text: &str, loading: bool, problems: &mut Vec<Problem>| match ports::parse(text) {
+        // Compose reads a container port 0 as no port at all ("missing a target port"), as
+        // soon as it loads the model.
         Ok(spec) if *spec.container.start() == 0 => {
             problems.push(Problem::error(
                 "invalid-port",
@@ -71,6 +81,7 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
             .map(|host| make(spec.host_ip, spec.protocol, host))
             .into_iter()
             .collect(),
+        Err(_) if !decoding && !loading => Vec::new(),
         Err(reason) => {
             problems.push(Problem::error(
                 "invalid-port",
@@ -82,9 +93,9 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
     };
     match &item.value {
         Value::Str(text) if super::uninterpolated(text) => Vec::new(),
-        Value::Str(text) => short(text, problems),
+        Value::Str(text) => short(text, false, problems),
         // A number is the container port, checked as its decimal text (`-1`, `65536`, `0`).
-        Value::Int(n) => short(&n.to_string(), problems),
+        Value::Int(n) => short(&n.to_string(), true, problems),
         Value::Float(x) => {
             problems.push(Problem::error(
                 "invalid-port",
@@ -109,7 +120,8 @@ fn published(service: &str, item: &Node, problems: &mut Vec<Problem>) -> Vec<Bin
                 ));
             }
             // `target` is decoded as an unsigned number: a negative one is refused.
-            if let Some(target) = item.get("target")
+            if decoding
+                && let Some(target) = item.get("target")
                 && let Some(text) = target.scalar_text()
                 && text.parse::<i64>().is_ok_and(|n| n < 0)
             {

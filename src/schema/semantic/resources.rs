@@ -9,7 +9,9 @@
 use super::key_origin;
 use crate::compose::{Entry, Node, Problem, Value};
 
-pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
+/// `consistency`: also what Compose's consistency check adds (a secret with only a `driver`,
+/// or `external: false`, names no source).
+pub(super) fn check(model: &Node, consistency: bool, problems: &mut Vec<Problem>) {
     for section in ["volumes", "networks", "secrets", "configs"] {
         for (name, entry) in model
             .get(section)
@@ -24,12 +26,20 @@ pub(super) fn check(model: &Node, problems: &mut Vec<Problem>) {
             name_conflict(section, name, resource, problems);
             match section {
                 "volumes" => external_volume(name, resource, problems),
-                "secrets" => sources(section, name, entry, &["file", "environment"], problems),
+                "secrets" => sources(
+                    section,
+                    name,
+                    entry,
+                    &["file", "environment"],
+                    consistency,
+                    problems,
+                ),
                 "configs" => sources(
                     section,
                     name,
                     entry,
                     &["file", "environment", "content"],
+                    consistency,
                     problems,
                 ),
                 _ => {}
@@ -79,7 +89,14 @@ fn external_volume(name: &str, volume: &Node, problems: &mut Vec<Problem>) {
 }
 
 /// Exactly one of `keys` gives the content of a secret or config.
-fn sources(section: &str, name: &str, entry: &Entry, keys: &[&str], problems: &mut Vec<Problem>) {
+fn sources(
+    section: &str,
+    name: &str,
+    entry: &Entry,
+    keys: &[&str],
+    consistency: bool,
+    problems: &mut Vec<Problem>,
+) {
     let resource = &entry.node;
     let kind = &section[..section.len() - 1];
     let given: Vec<&str> = keys
@@ -105,13 +122,14 @@ fn sources(section: &str, name: &str, entry: &Entry, keys: &[&str], problems: &m
     }
     // Compose exempts an external config, or one with a driver, from naming its content;
     // for secrets its consistency check wants `file` or `environment` unless external.
-    let exempt = if section == "configs" {
+    let exempt = if section == "configs" || !consistency {
         resource.get("external").is_some() || resource.get("driver").is_some()
     } else {
         is_external(resource)
     };
     // Its consistency check reads a secret's `environment: ""` as no source at all.
-    let blank_env = section == "secrets"
+    let blank_env = consistency
+        && section == "secrets"
         && given == ["environment"]
         && resource.get("environment").and_then(Node::as_str) == Some("");
     if (given.is_empty() || blank_env) && !exempt {
