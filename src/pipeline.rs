@@ -128,16 +128,27 @@ fn blocks_fixing(finding: &Finding) -> bool {
 }
 
 /// Lock files by path, each read once per run and shared by the files it applies to.
+/// Where each directory's nearest lock file is is looked up once too.
 #[derive(Default)]
-struct Locks(std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<LockState>>>);
+struct Locks {
+    loaded: std::sync::Mutex<HashMap<PathBuf, Arc<LockState>>>,
+    found: std::sync::Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+}
 
 impl Locks {
     /// The lock file nearest to `file`; `None` when there is none.
     fn for_file(&self, file: &Path) -> Option<Arc<LockState>> {
-        let path = Lockfile::find_for(file.parent().unwrap_or(Path::new(".")))?;
-        // A poisoned lock only means another thread panicked; the map is still consistent.
+        let dir = file.parent().unwrap_or(Path::new("."));
+        // A poisoned lock only means another thread panicked; the maps are still consistent.
+        let path = Lockfile::find_for_cached(
+            dir,
+            &mut self
+                .found
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )?;
         let mut cache = self
-            .0
+            .loaded
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let state = cache
