@@ -33,6 +33,18 @@ pub struct RunOptions {
     pub group_projects: bool,
     /// The files are one project (`-f A -f B`), merged in order.
     pub one_project: bool,
+    /// Lock files found and read so far: shared by every file and fix round of a run.
+    pub locks: LockCache,
+}
+
+/// The lock files of one run (see [`RunOptions::locks`]); clones share the cache.
+#[derive(Clone, Default)]
+pub struct LockCache(Arc<Locks>);
+
+impl std::fmt::Debug for LockCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockCache")
+    }
 }
 
 /// One file while the run collects its findings (locations still symbolic).
@@ -74,12 +86,12 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
                 .or_insert_with(|| Arc::clone(facts));
         }
     }
-    let locks = Locks::default();
+    let locks = &options.locks.0;
     let mut reports: Vec<Pending> = files
         .par_iter()
         .map(|path| {
             let facts = facts_of.get(path.as_path()).cloned();
-            lint_file(path, sources, options, &locks, facts)
+            lint_file(path, sources, options, locks, facts)
         })
         .collect();
     let validation = described
@@ -307,7 +319,6 @@ pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bo
     let Some(source) = &report.source else {
         return outcome;
     };
-    let locks = Locks::default();
     for _ in 1..MAX_FIX_ROUNDS {
         // The verifier's parse of the fixed text: the next round reads that.
         let Some(document) = parsed.take() else { break };
@@ -317,7 +328,7 @@ pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bo
             real_path: source.real_path.clone(),
         });
         // The project's facts still hold: earlier rounds only added what the project lacked.
-        let pending = lint_source(fixed, options, &locks, report.project.clone());
+        let pending = lint_source(fixed, options, &options.locks.0, report.project.clone());
         let next;
         (next, parsed) = fix_round(&finish(pending, options), unsafe_fixes);
         if next.new_text.is_none() || next.new_text == outcome.new_text {

@@ -137,15 +137,19 @@ pub(super) fn run(args: &FixArgs) -> u8 {
         return EXIT_ERROR;
     }
     let base = exit_code(&reports, prepared.fatal, Severity::Error);
-    if base == EXIT_ERROR || !unwritten.is_empty() {
-        return EXIT_ERROR;
-    }
+    drop(diffs);
     let pending = fixes.iter().any(|f| f.new_text.is_some());
     // A fix the policy asks for that could not be made is a failure for a gate too.
     let stuck = fixes
         .iter()
         .any(|f| !f.refused.is_empty() || f.blocked.is_some());
     let blocked = fixes.iter().any(|f| f.blocked.is_some());
+    output::discard(fixes);
+    output::discard(reports);
+    output::discard(prepared);
+    if base == EXIT_ERROR || !unwritten.is_empty() {
+        return EXIT_ERROR;
+    }
     if blocked || args.check && (stuck || pending && !args.write) {
         EXIT_FINDINGS
     } else {

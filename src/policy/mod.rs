@@ -146,7 +146,22 @@ impl PolicySet {
 }
 
 impl Builder {
+    /// The built-in defaults and catalogs, parsed once per process (every scope and every
+    /// pack-membership question starts from them).
     fn with_defaults() -> Result<Builder, PolicyError> {
+        static RULES: std::sync::LazyLock<Option<BTreeMap<String, RuleState>>> =
+            std::sync::LazyLock::new(|| Builder::parse_defaults().ok().map(|b| b.rules));
+        match &*RULES {
+            Some(rules) => Ok(Builder {
+                rules: rules.clone(),
+                ..Builder::default()
+            }),
+            // Only a broken build gets here; parsing again returns its error.
+            None => Builder::parse_defaults(),
+        }
+    }
+
+    fn parse_defaults() -> Result<Builder, PolicyError> {
         let mut builder = Builder::default();
         let defaults = parse_yaml(DEFAULTS, "policies/defaults.yaml")?;
         if let Some(Y::Mapping(rules)) = defaults.get("rules") {
@@ -166,8 +181,17 @@ impl Builder {
                 );
             }
         }
+        let mut parsed: Vec<(&str, Y)> = Vec::new();
         for (rule, option, file, text) in CATALOGS {
-            let catalog = parse_yaml(text, file)?;
+            // Two rules share the image facts: parsed once.
+            let catalog = match parsed.iter().find(|(t, _)| t == text) {
+                Some((_, catalog)) => catalog.clone(),
+                None => {
+                    let catalog = parse_yaml(text, file)?;
+                    parsed.push((text, catalog.clone()));
+                    catalog
+                }
+            };
             let state = builder.rules.entry(rule.to_string()).or_default();
             state.options.insert(Y::String(option.to_string()), catalog);
         }
