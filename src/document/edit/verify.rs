@@ -469,3 +469,55 @@ fn apply(root: &mut Y, edit: &Edit, path: &Path) -> Option<()> {
     }
     Some(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{compare_loaded, load};
+
+    /// The streaming comparison accepts a text exactly when `yaml_serde` loads it as a value
+    /// equal to the intended one (and refuses what does not load).
+    #[test]
+    fn comparing_while_loading_agrees_with_loading_and_comparing() {
+        let texts = [
+            "a: 1\nb: [x, 'y', \"z\"]\n",
+            "b: [x, y, z]\na: 1\n",
+            "a: 1\nb: [x, y]\n",
+            "a: 1\nb: [x, y, z, w]\n",
+            "a: 01\nb: [x, y, z]\n",
+            "a: '1'\nb: [x, y, z]\n",
+            "a: 1\na: 1\nb: [x, y, z]\n",
+            "a: 1\nb: [x, y, z]\nc: ~\n",
+            "a: 1.0\nb: 0x10\nc: -3\nd: .inf\ne: null\nf: true\ng: yes\n",
+            "a: 1.0\nb: 16\nc: -3\nd: .inf\ne: \nf: true\ng: yes\n",
+            "x: &base {k: v, n: [1, 2]}\ny: *base\n",
+            "x: {k: v, n: [1, 2]}\ny: {n: [1, 2], k: v}\n",
+            "x: {k: v, n: [1, 2]}\ny: {n: [1, 2], k: w}\n",
+            "t: !custom {a: 1}\n",
+            "t: !other {a: 1}\n",
+            "t: {a: 1}\n",
+            "t: !!str 12\n",
+            "t: '12'\n",
+            "{1: a, true: b, null: c}\n",
+            "{1: a, true: b}\n",
+            "--- a\n--- b\n",
+            "--- a\n",
+            "--- a\n--- b\n--- c\n",
+            "",
+            "a: [1, {b: 2}\n",
+            "k: |\n  text\n",
+            "k: \"text\\n\"\n",
+        ];
+        for want_text in texts {
+            let Ok(want) = load(want_text) else { continue };
+            for got_text in texts {
+                let expected = matches!(load(got_text), Ok(got) if got == want);
+                let result = compare_loaded(&want, got_text);
+                assert_eq!(
+                    result.is_ok(),
+                    expected,
+                    "{want_text:?} vs {got_text:?}: {result:?}"
+                );
+            }
+        }
+    }
+}
