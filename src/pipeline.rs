@@ -258,7 +258,13 @@ fn finish(report: Pending, options: &RunOptions) -> FileReport {
         .collect();
     // Validation and a rule may report the same thing (e.g. `obsolete-version`): keep one,
     // the one that carries a fix.
-    findings.sort_by_key(|f| (f.at, f.rule.clone(), f.fix.is_none(), f.message.clone()));
+    // Compared in place: a key function would clone two strings per comparison.
+    findings.sort_by(|a, b| {
+        a.at.cmp(&b.at)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.fix.is_none().cmp(&b.fix.is_none()))
+            .then_with(|| a.message.cmp(&b.message))
+    });
     findings.dedup_by(|later, first| later.rule == first.rule && later.at == first.at);
     FileReport {
         path,
