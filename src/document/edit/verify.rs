@@ -115,11 +115,35 @@ fn compare_loaded(intended: &[Y], new_text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Where the comparison is, and the first place where the output differs.
+/// Where the comparison is, and the first place where the output differs. The path holds
+/// the loaded keys themselves (moved in, no text per node): it is spelled out only for the
+/// message.
 #[derive(Default)]
 struct Compared {
-    path: Vec<String>,
+    path: Vec<Step>,
     difference: Option<String>,
+}
+
+enum Step {
+    Key(Y),
+    Index(usize),
+}
+
+impl Compared {
+    fn spelled(&self) -> String {
+        if self.path.is_empty() {
+            return "<root>".to_string();
+        }
+        let parts: Vec<String> = self
+            .path
+            .iter()
+            .map(|step| match step {
+                Step::Key(key) => scalar_key(key),
+                Step::Index(i) => format!("[{i}]"),
+            })
+            .collect();
+        parts.join(".")
+    }
 }
 
 /// Deserializes one value of the output and checks that it equals `want`, as
@@ -134,12 +158,7 @@ impl Expect<'_, '_> {
     fn differs<E: serde::de::Error>(&self, what: &str) -> E {
         let mut state = self.state.borrow_mut();
         if state.difference.is_none() {
-            let at = if state.path.is_empty() {
-                "<root>".to_string()
-            } else {
-                state.path.join(".")
-            };
-            state.difference = Some(format!("{at}{what}"));
+            state.difference = Some(format!("{}{what}", state.spelled()));
         }
         E::custom("the output differs from the intended value")
     }
@@ -218,7 +237,7 @@ impl<'de> serde::de::Visitor<'de> for Expect<'_, '_> {
                     None => Ok(()),
                 };
             };
-            self.state.borrow_mut().path.push(format!("[{i}]"));
+            self.state.borrow_mut().path.push(Step::Index(i));
             let found = seq.next_element_seed(self.at(item))?;
             self.state.borrow_mut().path.pop();
             if found.is_none() {
@@ -236,16 +255,14 @@ impl<'de> serde::de::Visitor<'de> for Expect<'_, '_> {
         // `yaml_serde::Mapping` refuses to load.
         let mut met = std::collections::HashSet::with_capacity(want.len());
         while let Some(key) = map.next_key::<Y>()? {
-            let name = scalar_key(&key);
-            let Some(value) = want.get(&key) else {
-                self.state.borrow_mut().path.push(name);
+            let value = want.get(&key);
+            self.state.borrow_mut().path.push(Step::Key(key));
+            let Some(value) = value else {
                 return Err(self.differs(" (unexpected)"));
             };
             if !met.insert(std::ptr::from_ref(value)) {
-                self.state.borrow_mut().path.push(name);
                 return Err(self.differs(" (duplicate key)"));
             }
-            self.state.borrow_mut().path.push(name);
             map.next_value_seed(self.at(value))?;
             self.state.borrow_mut().path.pop();
         }
@@ -253,7 +270,7 @@ impl<'de> serde::de::Visitor<'de> for Expect<'_, '_> {
             .iter()
             .find(|(_, value)| !met.contains(&std::ptr::from_ref(*value)))
         {
-            self.state.borrow_mut().path.push(scalar_key(key));
+            self.state.borrow_mut().path.push(Step::Key(key.clone()));
             return Err(self.differs(" (missing)"));
         }
         Ok(())
