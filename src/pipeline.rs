@@ -199,8 +199,7 @@ fn lint_source(
 ) -> Pending {
     let findings = if options.lint {
         let rules = &options.scopes.for_file(&source.path).rules;
-        let lock = rules
-            .is_enabled("pin-image-tags")
+        let lock = (rules.is_enabled("pin-image-tags") || rules.is_enabled("pin-image-digests"))
             .then(|| locks.for_file(&source.path))
             .flatten();
         crate::rules::check(&source, rules, lock.as_deref(), facts.as_deref())

@@ -4,7 +4,8 @@
 //! # How a policy set is built
 //! 1. `policies/defaults.yaml` gives every rule its default options (and, through the data
 //!    file next to it, what a user may extend: the image facts of `policies/images.yaml`,
-//!    the `images` option of `healthcheck` and `env-secrets`).
+//!    the `images` option of `healthcheck`, `env-secrets`, `read-only-root` and
+//!    `volume-over-image-files`).
 //! 2. Each pack named by `--policy` (or `policies:` in `shipshape.yaml`, or `recommended`) is
 //!    applied in order, its `extends:` first. A pack's `rules:` entry enables a rule (`true`
 //!    or a mapping of options, deep-merged over what came before) or disables it (`false`).
@@ -51,6 +52,18 @@ const IMAGE_FACTS: &str = include_str!("../../policies/images.yaml");
 const CATALOGS: &[(&str, &str, &str, &str)] = &[
     ("healthcheck", "images", "policies/images.yaml", IMAGE_FACTS),
     ("env-secrets", "images", "policies/images.yaml", IMAGE_FACTS),
+    (
+        "read-only-root",
+        "images",
+        "policies/images.yaml",
+        IMAGE_FACTS,
+    ),
+    (
+        "volume-over-image-files",
+        "images",
+        "policies/images.yaml",
+        IMAGE_FACTS,
+    ),
     (
         "resource-limits",
         "image_minimums",

@@ -12,12 +12,14 @@ use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use yaml_serde::{Mapping, Value as Y};
 
 use super::builtin::{
-    build_arg_secrets, cap_drop_all, cgroup_parent, config_mounts, container_name,
+    build_arg_secrets, cap_drop_all, cgroup_parent, command_secrets, config_mounts, container_name,
     dangerous_capabilities, depends_on_healthy, docker_socket, env_secrets, healthcheck,
-    healthcheck_disabled, host_devices, host_namespaces, legacy_links, logging_rotation,
-    mount_propagation, no_new_privileges, non_root_user, obsolete_version, pin_image_tags,
-    ports_all_interfaces, privileged, read_only_root, resource_limits, restart_policy,
-    sensitive_host_mounts, tmpfs_noexec, unconfined_security_opt, v1_layout,
+    healthcheck_disabled, healthcheck_timing, host_devices, host_namespaces,
+    internal_backend_network, legacy_links, localhost_service_address, logging_rotation,
+    mount_propagation, no_new_privileges, non_root_user, obsolete_version, pids_limit,
+    pin_image_digests, pin_image_tags, ports_all_interfaces, privileged, privileged_host_ports,
+    read_only_root, resource_limits, restart_always, restart_policy, sensitive_host_mounts,
+    tmpfs_noexec, unconfined_security_opt, url_credentials, v1_layout, volume_over_image_files,
 };
 use super::{Context, generic};
 use crate::finding::Finding;
@@ -60,6 +62,8 @@ pub static REGISTRY: &[RuleMeta] = &[
     unconfined_security_opt::META,
     sensitive_host_mounts::META,
     build_arg_secrets::META,
+    url_credentials::META,
+    command_secrets::META,
     no_new_privileges::META,
     cap_drop_all::META,
     non_root_user::META,
@@ -67,10 +71,18 @@ pub static REGISTRY: &[RuleMeta] = &[
     cgroup_parent::META,
     mount_propagation::META,
     ports_all_interfaces::META,
+    privileged_host_ports::META,
+    internal_backend_network::META,
+    pin_image_digests::META,
     read_only_root::META,
     tmpfs_noexec::META,
+    volume_over_image_files::META,
     logging_rotation::META,
+    pids_limit::META,
+    restart_always::META,
     healthcheck_disabled::META,
+    healthcheck_timing::META,
+    localhost_service_address::META,
     container_name::META,
 ];
 

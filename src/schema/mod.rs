@@ -24,7 +24,7 @@ use crate::compose::{self, LoadOptions, Problem, Project, Variables};
 use crate::finding::{Finding, Location, Severity};
 use crate::source::SourceCache;
 
-pub use validator::is_duration;
+pub use validator::{duration_seconds, is_duration};
 
 /// How to validate.
 #[derive(Debug, Clone)]

@@ -27,16 +27,22 @@ pub(super) static VALIDATOR: LazyLock<Validator> = LazyLock::new(|| {
 /// A Go duration (`1h30m`, `10s`, `1.5m`, `0`), as Compose parses durations.
 pub fn is_duration(text: &str) -> bool {
     // Left uninterpolated (`--no-interpolate`): Compose takes a variable for any string.
-    if text.contains('$') {
-        return true;
-    }
-    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    text.contains('$') || duration_seconds(text).is_some()
+}
+
+/// The length of a Go duration in seconds; `None` when `text` is not one.
+pub fn duration_seconds(text: &str) -> Option<f64> {
+    let (sign, body) = match text.strip_prefix('-') {
+        Some(body) => (-1.0, body),
+        None => (1.0, text.strip_prefix('+').unwrap_or(text)),
+    };
     if body == "0" {
-        return true;
+        return Some(0.0);
     }
     if body.is_empty() {
-        return false;
+        return None;
     }
+    let mut total = 0.0;
     let mut rest = body;
     while !rest.is_empty() {
         let number_end = rest
@@ -44,19 +50,26 @@ pub fn is_duration(text: &str) -> bool {
             .unwrap_or(rest.len());
         let number = &rest[..number_end];
         if number.is_empty() || number == "." || number.matches('.').count() > 1 {
-            return false;
+            return None;
         }
         rest = &rest[number_end..];
-        let unit = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
-            .iter()
-            .filter(|u| rest.starts_with(**u))
-            .max_by_key(|u| u.len());
-        match unit {
-            Some(unit) => rest = &rest[unit.len()..],
-            None => return false,
-        }
+        let (unit, seconds) = [
+            ("ns", 1e-9),
+            ("us", 1e-6),
+            ("µs", 1e-6),
+            ("μs", 1e-6),
+            ("ms", 1e-3),
+            ("s", 1.0),
+            ("m", 60.0),
+            ("h", 3600.0),
+        ]
+        .into_iter()
+        .filter(|(u, _)| rest.starts_with(*u))
+        .max_by_key(|(u, _)| u.len())?;
+        rest = &rest[unit.len()..];
+        total += number.parse::<f64>().ok()? * seconds;
     }
-    true
+    Some(sign * total)
 }
 
 #[cfg(test)]
@@ -77,5 +90,14 @@ mod tests {
         for bad in ["", "10", "10x", "s", "1..5s", "1 s"] {
             assert!(!is_duration(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn durations_have_lengths() {
+        assert_eq!(duration_seconds("1m30s"), Some(90.0));
+        assert_eq!(duration_seconds("500ms"), Some(0.5));
+        assert_eq!(duration_seconds("-1.5h"), Some(-5400.0));
+        assert_eq!(duration_seconds("0"), Some(0.0));
+        assert_eq!(duration_seconds("10"), None);
     }
 }

@@ -7,7 +7,8 @@
 //!   keep their letters), never joined to one by `-` or `.`;
 //! - any value (`postgres`, `admin`) only in a value position: after its own key
 //!   (`KEY: v`, `KEY=v`, `"KEY": "v"`, quoted or not), as a URL password (`://user:v@`) or as
-//!   an interpolation default (`${VAR:-v}`). So a user name that equals its password still
+//!   an interpolation default (`${VAR:-v}`), or as a command-line argument (`--password=v`,
+//!   `--token v`, `-pv`: [`super::argv`]). So a user name that equals its password still
 //!   shows where it is the user name.
 //!
 //! Every source form of a value is covered: as is, with Compose's `$$`, YAML single-quoted
@@ -17,7 +18,8 @@
 //!
 //! Refuses: to redact values of common words or values shorter than [`MIN_DISTINCTIVE_LEN`]
 //! outside a value position (a `true` or a `1` elsewhere in a diff stays as it is). Limitation:
-//! a value glued to other text (`-phunter2`) is not redacted there.
+//! a value glued to other text is not redacted there
+//! (MySQL's `-phunter2` excepted).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -276,7 +278,11 @@ impl Redactor {
                 matcher
                     .find_overlapping_iter(text)
                     .map(|m| m.range())
-                    .filter(|r| is_url_password(text, r.clone()) || is_default(text, r.clone())),
+                    .filter(|r| {
+                        is_url_password(text, r.clone())
+                            || is_default(text, r.clone())
+                            || super::argv::is_argument(text, r.clone())
+                    }),
             );
         }
         if let Some(matcher) = &self.key_matcher {

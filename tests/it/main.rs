@@ -26,6 +26,7 @@ mod rules_snapshots;
 mod secrets_detect;
 mod secrets_dotenv;
 mod secrets_holdout;
+mod security_set;
 mod validate_checks;
 mod validate_errors;
 mod validate_fuzz;

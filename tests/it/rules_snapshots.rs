@@ -437,6 +437,47 @@ security_snapshots! {
     security_logging_rotation => "logging-rotation",
     security_healthcheck_disabled => "healthcheck-disabled",
     security_container_name => "container-name",
+    security_url_credentials => "url-credentials",
+    security_command_secrets => "command-secrets",
+    security_localhost_service_address => "localhost-service-address",
+    security_privileged_host_ports => "privileged-host-ports",
+    security_internal_backend_network => "internal-backend-network",
+    security_pids_limit => "pids-limit",
+    security_restart_always => "restart-always",
+    security_healthcheck_timing => "healthcheck-timing",
+    security_pin_image_digests => "pin-image-digests",
+    security_volume_over_image_files => "volume-over-image-files",
+}
+
+/// A URL password in `environment:` that `env-secrets` reports (with its fix) is not reported
+/// again by `url-credentials`; the other places still are.
+#[test]
+fn url_credentials_leave_environment_urls_to_env_secrets() {
+    let out = check(
+        "url-credentials/basic",
+        &["--select", "env-secrets,url-credentials"],
+    );
+    assert!(out.contains("env-secrets"), "{out}");
+    assert!(
+        !out.contains("`services.app.environment.DATABASE_URL`"),
+        "{out}"
+    );
+    assert!(out.contains("`services.app.command[2]`"), "{out}");
+    assert!(
+        !out.contains("Br0ker-Pass") && !out.contains("hunter2-db"),
+        "{out}"
+    );
+}
+
+/// A value in an anchor is reported once, where it is written, however many services use it.
+#[test]
+fn url_credentials_report_an_anchor_once() {
+    let out = check("url-credentials/alias", &["--select", "url-credentials"]);
+    assert_eq!(out.matches("warning[url-credentials]").count(), 1, "{out}");
+    assert!(
+        out.contains("`x-base.command[1]`") && !out.contains("Alias-Pass-1"),
+        "{out}"
+    );
 }
 
 /// SARIF rule descriptors of security rules carry `security-severity` (GitHub code scanning
@@ -471,4 +512,42 @@ fn sarif_descriptors_carry_security_severity() {
     };
     assert_eq!(score("privileged"), "9.0");
     assert!(score("restart-policy").is_null());
+}
+
+/// In `production`, an entry two rules judge gets one finding: floating tags are
+/// `pin-image-tags`' and a replaced `restart: always` is `restart-policy`'s.
+#[test]
+fn overlapping_rules_report_an_entry_once() {
+    let images = check(
+        "pin-image-digests/basic",
+        &[
+            "--policy",
+            "production",
+            "--select",
+            "pin-image-tags,pin-image-digests",
+        ],
+    );
+    assert_eq!(images.matches("traefik:latest` of").count(), 1, "{images}");
+    assert!(
+        images.contains("[pin-image-tags]: image `traefik:latest`"),
+        "{images}"
+    );
+    let restart = check(
+        "restart-always/basic",
+        &[
+            "--policy",
+            "production",
+            "--select",
+            "restart-policy,restart-always",
+        ],
+    );
+    assert_eq!(
+        restart.matches("uses `restart: always`").count(),
+        3,
+        "{restart}"
+    );
+    assert!(
+        !restart.contains("[restart-always]: service `api`"),
+        "{restart}"
+    );
 }

@@ -4,6 +4,7 @@ use crate::document::NodeRef;
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::registry::Configured;
 use crate::rules::{Context, declare_rule, merge};
+use crate::secrets::detect;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,7 +17,9 @@ declare_rule! {
     /// ## What it does
     /// Reports `build.args` whose name looks like a secret (`NPM_TOKEN`, `GITHUB_TOKEN`,
     /// `DB_PASSWORD`, …), in the mapping and the `KEY=value` list forms, whatever the value:
-    /// `${NPM_TOKEN}` from the environment leaks the same way.
+    /// `${NPM_TOKEN}` from the environment leaks the same way. A name about a secret rather
+    /// than the secret (`ENABLE_PASSWORD_LOGIN`, `PASSWORD_MIN_LENGTH`) is not one; a literal
+    /// value shaped like a secret (a URL with a password, `ghp_…`) is one whatever its name.
     ///
     /// ## Why
     /// Build arguments are recorded in the image: `docker history` and the image config
@@ -55,7 +58,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for service in ctx.selected(&rule.selector) {
         for arg in args(service.get_path(&["build", "args"])) {
-            if !is_secret_name(&rule.options, &arg.name) {
+            if !is_secret(&rule.options, &arg.name, arg.value) {
                 continue;
             }
             let message = format!(
@@ -117,14 +120,21 @@ fn args(node: Option<NodeRef<'_>>) -> Vec<BuildArg<'_>> {
         .collect()
 }
 
-fn is_secret_name(options: &Options, name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    !options
+fn is_secret(options: &Options, name: &str, value: Option<&str>) -> bool {
+    if options
         .allow_keys
         .iter()
         .any(|k| k.eq_ignore_ascii_case(name))
-        && options
-            .key_patterns
-            .iter()
-            .any(|p| upper.contains(&p.to_ascii_uppercase()))
+    {
+        return false;
+    }
+    if value.is_some_and(detect::has_secret_shape) {
+        return true;
+    }
+    let upper = name.to_ascii_uppercase();
+    options
+        .key_patterns
+        .iter()
+        .any(|p| upper.contains(&p.to_ascii_uppercase()))
+        && !detect::key_describes_a_secret(name)
 }

@@ -4,6 +4,7 @@ use crate::document::{Edit, NodeRef, Path, Value};
 use crate::finding::{Finding, Fix, Location};
 use crate::policy::selector::glob;
 use crate::rules::registry::Configured;
+use crate::rules::view::mounts::{self, MountKind};
 use crate::rules::{Context, Service, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
@@ -97,15 +98,12 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             continue;
         };
         let mut fixable = Vec::new();
-        for (index, item) in volumes.items().enumerate() {
-            let Some(mount) = read_only_bind(index, item) else {
-                continue;
-            };
+        for mount in read_only_binds(volumes) {
             if protected(&mount, options) {
                 continue;
             }
             let source_path = ctx.dir.join(&mount.source);
-            let location = Location::Node(service.at("volumes").index(index));
+            let location = Location::Node(service.at("volumes").index(mount.index));
             if !source_path.is_file() {
                 let what = if source_path.is_dir() {
                     "a directory"
@@ -182,45 +180,48 @@ fn is_path(source: &str) -> bool {
     source.starts_with(['.', '/']) && !source.contains('$')
 }
 
-fn read_only_bind(index: usize, item: NodeRef<'_>) -> Option<Mount<'_>> {
-    if let Some(short) = item.as_str() {
-        let parts: Vec<&str> = short.split(':').collect();
-        let [source, target, mode] = parts[..] else {
-            return None;
-        };
-        let flags: Vec<&str> = mode.split(',').collect();
-        if !is_path(source) || !flags.contains(&"ro") {
-            return None;
-        }
-        let other_options = flags
-            .iter()
-            .filter(|f| **f != "ro")
-            .map(std::string::ToString::to_string)
-            .collect();
-        return Some(Mount {
-            index,
-            node: item,
-            source: source.to_string(),
-            target: target.to_string(),
-            other_options,
-        });
-    }
-    if !item.is_mapping() {
+/// The read-only bind mounts of a `volumes:` sequence, as [`mounts`] reads them; entries
+/// written as aliases are skipped (they cannot be removed in place).
+fn read_only_binds(volumes: NodeRef<'_>) -> Vec<Mount<'_>> {
+    mounts::in_sequence(volumes)
+        .into_iter()
+        .filter(|m| {
+            volumes
+                .items()
+                .nth(m.index)
+                .is_some_and(|item| item.alias_name().is_none())
+        })
+        .filter_map(read_only_bind)
+        .collect()
+}
+
+fn read_only_bind(mount: mounts::Mount<'_>) -> Option<Mount<'_>> {
+    if mount.kind != MountKind::Bind || !mount.read_only || !is_path(mount.source) {
         return None;
     }
-    let field = |key| merge::text(merge::get(item, key));
-    let read_only = field("read_only").is_some_and(|v| v == "true");
-    let (source, target) = (field("source")?, field("target")?);
-    // Only the plain keys: extra bind options (propagation, selinux) have no configs equivalent.
-    let plain = merge::entries(item)
-        .iter()
-        .all(|(k, _)| matches!(k.as_str(), "type" | "source" | "target" | "read_only"));
-    (field("type") == Some("bind") && read_only && is_path(source) && plain).then(|| Mount {
-        index,
-        node: item,
-        source: source.to_string(),
-        target: target.to_string(),
-        other_options: Vec::new(),
+    let other_options = if mount.node.is_mapping() {
+        // Only the plain keys: extra bind options (propagation, selinux) have no configs equivalent.
+        let plain = merge::entries(mount.node)
+            .iter()
+            .all(|(k, _)| matches!(k.as_str(), "type" | "source" | "target" | "read_only"));
+        if !plain || merge::get(mount.node, "target").is_none() {
+            return None;
+        }
+        Vec::new()
+    } else {
+        mount
+            .mode
+            .split(',')
+            .filter(|f| *f != "ro")
+            .map(str::to_string)
+            .collect()
+    };
+    Some(Mount {
+        index: mount.index,
+        node: mount.node,
+        source: mount.source.to_string(),
+        target: mount.target.to_string(),
+        other_options,
     })
 }
 

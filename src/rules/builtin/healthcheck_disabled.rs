@@ -2,7 +2,7 @@ use serde::Deserialize;
 
 use crate::finding::{Finding, Location};
 use crate::rules::registry::Configured;
-use crate::rules::{Context, Service, declare_rule, merge};
+use crate::rules::{Context, Service, declare_rule};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,15 +47,7 @@ fn check_service(
     rule: &Configured<Options>,
     service: &Service<'_>,
 ) -> Option<Finding> {
-    let disable = service.get_path(&["healthcheck", "disable"]);
-    let test = service.get_path(&["healthcheck", "test"]);
-    let node = if matches!(merge::text(disable), Some("true" | "True" | "TRUE")) {
-        disable?
-    } else if merge::strings(test).first() == Some(&"NONE") {
-        test?
-    } else {
-        return None;
-    };
+    let node = service.healthcheck_switched_off()?;
     let message = format!(
         "service `{}` switches its healthcheck off (also any the image defines); a hung container looks healthy",
         service.name

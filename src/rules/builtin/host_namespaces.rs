@@ -11,7 +11,7 @@ struct Options {}
 declare_rule! {
     /// ## What it does
     /// Reports services that share a namespace with the host: `network_mode: host`,
-    /// `pid: host`, `ipc: host`, `uts: host` and `userns_mode: host`. Sharing with another
+    /// `pid: host`, `ipc: host`, `uts: host`, `cgroup: host` and `userns_mode: host`. Sharing with another
     /// service (`network_mode: "service:vpn"`, `pid: "container:x"`) is fine.
     ///
     /// ## Why
@@ -67,6 +67,11 @@ const NAMESPACES: &[(&str, Severity, &str)] = &[
         "uses the host's network stack: it can bind any host port and reach services listening on the host's localhost",
     ),
     ("uts", Severity::Warning, "can change the host's hostname"),
+    (
+        "cgroup",
+        Severity::Warning,
+        "sees the host's whole cgroup hierarchy (cgroup v1 hosts default to it; v2 hosts do not)",
+    ),
 ];
 
 fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {

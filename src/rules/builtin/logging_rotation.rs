@@ -97,8 +97,14 @@ fn check_service(
         ),
         _ => return None,
     };
-    let finding = ctx.finding(rule.id, Location::Node(driver_node?.path()), message);
     let local_driver = service.local("logging").and_then(|l| l.get("driver"));
+    // `none` is wrong where it is written; missing rotation is a gap of the whole block.
+    let location = if driver != "none" && service.local("logging").is_some() {
+        Location::Key(logging.clone())
+    } else {
+        Location::Node(driver_node?.path())
+    };
+    let finding = ctx.finding(rule.id, location, message);
     if local_driver.is_none() {
         return Some(finding);
     }

@@ -3,7 +3,7 @@ use serde::Deserialize;
 use crate::finding::{Finding, Location};
 use crate::rules::registry::Configured;
 use crate::rules::view::mounts;
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,7 +57,11 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                 "service `{}` mounts `{}` with `{mode}` propagation: mounts made inside the container reach the host; use `rslave` unless it must mount for the host",
                 service.name, mount.source
             );
-            findings.push(ctx.finding(rule.id, Location::Node(mount.node.path()), message));
+            findings.push(ctx.finding(
+                rule.id,
+                Location::Node(merge::field_or_entry(mount.node, &["bind", "propagation"]).path()),
+                message,
+            ));
         }
     }
     findings

@@ -68,13 +68,44 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             findings.push(finding);
         }
     }
-    // A broken lock file matters only to a file that needed it.
-    if let (true, Some(Err(message))) = (lock_needed, ctx.lock) {
-        let mut finding = ctx.finding(rule.id, Location::File, message.clone());
-        finding.severity = Severity::Error;
-        findings.push(finding);
-    }
+    findings.extend(broken_lock(ctx, rule.id, lock_needed));
     findings
+}
+
+/// The error finding for a broken lock file, when a file needed the lock (`lock_needed`).
+pub(super) fn broken_lock(ctx: &Context<'_>, rule: &str, lock_needed: bool) -> Option<Finding> {
+    let (true, Some(Err(message))) = (lock_needed, ctx.lock) else {
+        return None;
+    };
+    let reported = ctx
+        .earlier
+        .iter()
+        .any(|f| f.location == Location::File && f.message == *message);
+    (!reported).then(|| {
+        ctx.finding(rule, Location::File, message.clone())
+            .with_severity(Severity::Error)
+    })
+}
+
+/// What `image` is pinned to: the policy's `pins:`, else the lock file's entry (a lookup
+/// in the lock sets `lock_needed`).
+pub(super) fn pinned(ctx: &Context<'_>, image: &str, lock_needed: &mut bool) -> Option<String> {
+    ctx.pins.get(image).cloned().or_else(|| {
+        *lock_needed = true;
+        let lock = ctx.lock?.as_ref().ok()?;
+        lock.get(image).map(|e| e.resolved.clone())
+    })
+}
+
+/// The safe fix that writes `pinned` as the service's image.
+pub(super) fn pin_fix(service: &Service<'_>, image: &str, pinned: String) -> Fix {
+    Fix::safe(
+        format!("pin `{image}` to `{pinned}`"),
+        vec![Edit::Set {
+            path: service.at("image"),
+            value: Value::str(pinned),
+        }],
+    )
 }
 
 fn check_service(
@@ -106,21 +137,9 @@ fn check_service(
         service.name
     );
     let finding = ctx.finding(rule.id, location, message);
-    let pin = ctx.pins.get(image).cloned().or_else(|| {
-        *lock_needed = true;
-        let lock = ctx.lock?.as_ref().ok()?;
-        lock.get(image).map(|e| e.resolved.clone())
-    });
-    match pin {
+    match pinned(ctx, image, lock_needed) {
         Some(pinned) if pinned != image && !service.is_alias => {
-            let fix = Fix::safe(
-                format!("pin `{image}` to `{pinned}`"),
-                vec![Edit::Set {
-                    path: service.at("image"),
-                    value: Value::str(pinned),
-                }],
-            );
-            Some(finding.with_fix(fix))
+            Some(finding.with_fix(pin_fix(service, image, pinned)))
         }
         _ => Some(finding),
     }

@@ -162,7 +162,11 @@ fn check_port(
         service.name
     );
     let finding = ctx
-        .finding(rule.id, Location::Node(item.path()), message)
+        .finding(
+            rule.id,
+            Location::Node(merge::field_or_entry(item, &["published"]).path()),
+            message,
+        )
         .with_severity(severity);
     if !local {
         return Some(finding);

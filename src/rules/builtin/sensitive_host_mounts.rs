@@ -4,7 +4,7 @@ use crate::finding::{Finding, Location, Severity};
 use crate::policy::selector::glob;
 use crate::rules::registry::Configured;
 use crate::rules::view::mounts::{self, Mount};
-use crate::rules::{Context, declare_rule};
+use crate::rules::{Context, declare_rule, merge};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,8 +76,12 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
                 service.name, mount.target
             );
             findings.push(
-                ctx.finding(rule.id, Location::Node(mount.node.path()), message)
-                    .with_severity(severity),
+                ctx.finding(
+                    rule.id,
+                    Location::Node(merge::field_or_entry(mount.node, &["source"]).path()),
+                    message,
+                )
+                .with_severity(severity),
             );
         }
     }

@@ -22,6 +22,9 @@ use serde::de::{self, Deserializer};
 
 use crate::image_ref::{ImageRef, is_interpolated};
 
+mod paths;
+pub(crate) use paths::PathFacts;
+
 /// Every image family, by the key it has in the data (`postgres`, `bitnami-redis`, …).
 pub(crate) type ImageFacts = BTreeMap<String, Family>;
 
@@ -63,6 +66,12 @@ pub(crate) struct Family {
     /// What the sources did not establish, in prose.
     #[serde(default)]
     pub unverified: Option<String>,
+    /// Where the image writes outside its volumes (a read-only root needs a tmpfs there).
+    #[serde(default)]
+    pub write_paths: Option<PathFacts>,
+    /// Where the image ships files that a named volume would freeze.
+    #[serde(default)]
+    pub content_paths: Option<PathFacts>,
 }
 
 /// One flavour of the image (debian, alpine, …) over a range of versions.

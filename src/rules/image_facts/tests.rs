@@ -202,3 +202,40 @@ fn file_variables_are_exact_and_respect_the_suffix() {
     assert_eq!(file("redis:7", "REDIS_PASSWORD"), None);
     assert_eq!(file("rabbitmq:4.1", "RABBITMQ_DEFAULT_PASS"), None);
 }
+
+#[test]
+fn path_facts_are_absolute_and_cite_a_commit() {
+    // An empty `write_paths` is a fact too: the image writes only to its volumes.
+    for (key, family) in builtin() {
+        for facts in [&family.write_paths, &family.content_paths]
+            .into_iter()
+            .flatten()
+        {
+            assert!(
+                has_commit(&facts.sources),
+                "{key}: path facts without a source commit"
+            );
+            for path in &facts.paths {
+                assert!(
+                    path.starts_with('/') && !path.ends_with('/'),
+                    "{key}: `{path}`"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn write_paths_need_a_covered_tag() {
+    let facts = builtin();
+    let (_, nginx) = family(&facts, "nginx:1.27-alpine").unwrap();
+    assert_eq!(
+        nginx.write_paths_for("nginx:1.27-alpine").unwrap(),
+        ["/var/cache/nginx", "/var/run"]
+    );
+    assert!(nginx.write_paths_for("nginx:latest").is_err());
+    let (_, redis) = family(&facts, "redis:7.4").unwrap();
+    assert!(redis.write_paths_for("redis:7.4").is_err());
+    let (_, mongo) = family(&facts, "mongo:7.0").unwrap();
+    assert!(mongo.write_paths_for("mongo:7.0").is_err());
+}

@@ -66,6 +66,17 @@ pub fn get_path<'d>(mapping: NodeRef<'d>, keys: &[&str]) -> Option<NodeRef<'d>> 
     Some(node)
 }
 
+/// Where a finding about the `keys` field of a long-syntax entry points: that field's value
+/// (`source:`, `published:`), which names the problem, or the entry itself when it is a short
+/// syntax scalar or does not write the field.
+pub fn field_or_entry<'d>(entry: NodeRef<'d>, keys: &[&str]) -> NodeRef<'d> {
+    if entry.is_mapping() {
+        get_path(entry, keys).unwrap_or(entry)
+    } else {
+        entry
+    }
+}
+
 /// Every key of `mapping` with its effective value (own entries override merged ones).
 pub fn entries(mapping: NodeRef<'_>) -> Vec<(String, NodeRef<'_>)> {
     let mut out: Vec<(String, NodeRef<'_>)> = Vec::new();

@@ -122,6 +122,14 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// Whether rule `rule`, which ran before, already reported `location` (a rule that
+    /// overlaps it then stays quiet, so the entry gets one finding).
+    pub fn reported_by(&self, rule: &str, location: &Location) -> bool {
+        self.earlier
+            .iter()
+            .any(|f| f.rule == rule && f.location == *location)
+    }
+
     pub fn service(&self, name: &str) -> Option<&Service<'a>> {
         self.services.iter().find(|s| s.name == name)
     }

@@ -39,16 +39,20 @@ pub struct Mount<'a> {
     pub read_only: bool,
     /// `shared`, `rslave`, … from the short syntax mode or `bind.propagation`.
     pub propagation: Option<&'a str>,
+    /// The short syntax's third field as written (`ro,z`); empty for the long syntax.
+    pub mode: &'a str,
 }
 
 /// Every entry of the service's effective `volumes:` (through merge keys).
 pub fn of<'a>(service: &Service<'a>) -> Vec<Mount<'a>> {
-    let Some(volumes) = service
-        .get("volumes")
-        .filter(crate::document::NodeRef::is_sequence)
-    else {
+    service.get("volumes").map(in_sequence).unwrap_or_default()
+}
+
+/// Every entry of a `volumes:` sequence (empty when `volumes` is not a sequence).
+pub fn in_sequence(volumes: NodeRef<'_>) -> Vec<Mount<'_>> {
+    if !volumes.is_sequence() {
         return Vec::new();
-    };
+    }
     volumes
         .items()
         .map(merge::resolve)
@@ -84,6 +88,7 @@ fn parse_short<'a>(index: usize, node: NodeRef<'a>, text: &'a str) -> Mount<'a> 
         target,
         read_only: flags.contains(&"ro"),
         propagation: flags.into_iter().find(|f| PROPAGATION.contains(f)),
+        mode,
     }
 }
 
@@ -128,6 +133,7 @@ fn parse_long(index: usize, node: NodeRef<'_>) -> Option<Mount<'_>> {
         target: field("target").unwrap_or_default(),
         read_only: field("read_only") == Some("true"),
         propagation: merge::text(merge::get_path(node, &["bind", "propagation"])),
+        mode: "",
     })
 }
 

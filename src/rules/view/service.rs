@@ -95,6 +95,27 @@ impl<'a> Service<'a> {
             .collect()
     }
 
+    /// `environment:` entries as (key, value as written, node), from the mapping (through
+    /// merge keys) or the `KEY=value` list form; entries without a value are left out.
+    pub fn environment(&self) -> Vec<(String, &'a str, NodeRef<'a>)> {
+        let Some(env) = self.get("environment") else {
+            return Vec::new();
+        };
+        if env.is_mapping() {
+            return merge::entries(env)
+                .into_iter()
+                .filter_map(|(k, v)| Some((k, v.as_str()?, v)))
+                .collect();
+        }
+        env.items()
+            .map(merge::resolve)
+            .filter_map(|item| {
+                let (key, value) = item.as_str()?.split_once('=')?;
+                Some((key.to_string(), value, item))
+            })
+            .collect()
+    }
+
     /// `security_opt` entries as (node, option, value), `seccomp:x` and `seccomp=x` alike;
     /// a bare option (`no-new-privileges`) has the value `""`. Option names are lowercased.
     pub fn security_opts(&self) -> Vec<(NodeRef<'a>, String, &'a str)> {
@@ -112,6 +133,20 @@ impl<'a> Service<'a> {
                 Some((item, name.trim().to_ascii_lowercase(), value.trim()))
             })
             .collect()
+    }
+
+    /// The node that switches the healthcheck off (`disable: true`, `test: NONE` or
+    /// `test: [NONE]`), if any.
+    pub fn healthcheck_switched_off(&self) -> Option<NodeRef<'a>> {
+        let disable = self.get_path(&["healthcheck", "disable"]);
+        let test = self.get_path(&["healthcheck", "test"]);
+        if matches!(merge::text(disable), Some("true" | "True" | "TRUE")) {
+            disable
+        } else if merge::strings(test).first() == Some(&"NONE") {
+            test
+        } else {
+            None
+        }
     }
 
     /// The command as one string (list form joined with spaces), for pattern matching.

@@ -339,6 +339,48 @@ pub fn classify(key: &str, value: &str) -> Verdict {
     }
 }
 
+/// The passwords of every `scheme://user:password@host` in `value`, whatever the text around
+/// them (a command line, a label, a script): `None` when there is none, or when each one is
+/// interpolated without a literal default.
+pub fn url_credentials(value: &str) -> Option<Verdict> {
+    let passwords = url_passwords(value);
+    if passwords.is_empty() {
+        return None;
+    }
+    url_verdict(value, passwords)
+}
+
+/// Whether `key` names a secret (its words, as [`classify`] reads them): `--password`,
+/// `PGPASSWORD`, `api-token`.
+pub fn names_secret(key: &str) -> bool {
+    matches!(KeyMeaning::of(key), KeyMeaning::Secret(_))
+}
+
+/// Whether `key` is about a secret rather than the secret itself: a switch
+/// (`ENABLE_PASSWORD_LOGIN`) or a property of one (`PASSWORD_MIN_LENGTH`, `TOKEN_TTL`,
+/// `SSH_KEY_PATH`). A key that names no secret at all is not either.
+pub fn key_describes_a_secret(key: &str) -> bool {
+    matches!(
+        KeyMeaning::of(key),
+        KeyMeaning::Switch | KeyMeaning::Describes(_)
+    )
+}
+
+/// Whether `value` holds a secret by its shape alone, whatever its key: a password in a URL,
+/// a private key block, a JSON Web Token or a well-known token format.
+pub fn has_secret_shape(value: &str) -> bool {
+    matches!(
+        secret_shape_anywhere(value),
+        Some(Verdict::Secret {
+            kind: SecretKind::UrlPassword
+                | SecretKind::PrivateKeyBlock
+                | SecretKind::Jwt
+                | SecretKind::KnownTokenFormat,
+            ..
+        })
+    )
+}
+
 /// What a key's words say about its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum KeyMeaning {

@@ -356,3 +356,30 @@ fn compose_dollar_escapes_are_literal() {
     assert!(has_interpolation("a$b"));
     assert!(!has_interpolation("a$$b$"));
 }
+
+#[test]
+fn keys_about_a_secret_and_values_shaped_like_one() {
+    for key in [
+        "ENABLE_PASSWORD_LOGIN",
+        "PASSWORD_MIN_LENGTH",
+        "TOKEN_TTL",
+        "SSH_KEY_PATH",
+    ] {
+        assert!(key_describes_a_secret(key), "{key}");
+    }
+    for key in ["DB_PASSWORD", "NPM_TOKEN", "SECRET_KEY_BASE", "NODE_ENV"] {
+        assert!(!key_describes_a_secret(key), "{key}");
+    }
+    assert!(has_secret_shape(
+        "https://ci:s3cr3t-pip@pypi.example.com/simple"
+    ));
+    assert!(has_secret_shape("ghp_4Fz8Qm2Lw9Xv7Rt3Yp6Nk1Hs5Jd0Gc8Bv2Ae"));
+    for value in [
+        "https://pypi.example.com/simple",
+        "https://ci:${PIP_PASSWORD}@pypi.example.com/simple",
+        "hunter2-prod",
+        "true",
+    ] {
+        assert!(!has_secret_shape(value), "{value}");
+    }
+}
