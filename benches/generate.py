@@ -5,6 +5,8 @@
     benches/generate.py tree N OUT_DIR       N project directories, each a compose.yaml
                                              (every fourth with a compose.override.yaml)
     benches/generate.py extends N OUT_FILE   one base service and N services extending it
+    benches/generate.py secrets N OUT_FILE   N small services (`nginx:latest`, a literal
+                                             PASSWORD): every pack finds several fixes in each
 
 The `large` services are the ones of benches/document.rs (`generated`): 36 environment
 entries with comments, quoted ports, a flow sequence of volumes and a block scalar; the
@@ -85,7 +87,17 @@ def extends(n, out):
             )
 
 
+def secrets(n, out):
+    # The input of the scaling ratio that tests/it/robustness.rs once timed (1k vs 8k).
+    with open(out, "w") as f:
+        f.write("services:\n")
+        for i in range(n):
+            f.write(
+                f"  s{i}:\n    image: nginx:latest\n    environment:\n      PASSWORD: hunter{i}\n"
+            )
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("large", "tree", "extends"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("large", "tree", "extends", "secrets"):
         sys.exit(__doc__)
-    {"large": large, "tree": tree, "extends": extends}[sys.argv[1]](int(sys.argv[2]), sys.argv[3])
+    {"large": large, "tree": tree, "extends": extends, "secrets": secrets}[sys.argv[1]](int(sys.argv[2]), sys.argv[3])

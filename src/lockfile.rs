@@ -147,6 +147,16 @@ impl Lockfile {
     /// `dir` (`.`, or empty for `compose.yaml`) is searched upward from the working directory
     /// too, not just up to it.
     pub fn find_for(dir: &Path) -> Option<PathBuf> {
+        Self::find_for_cached(dir, &mut std::collections::HashMap::new())
+    }
+
+    /// [`Lockfile::find_for`], remembering the answer for every directory it passes in
+    /// `known` (directory → nearest lock file): files of one run share their ancestors, and
+    /// each is looked at once.
+    pub fn find_for_cached(
+        dir: &Path,
+        known: &mut std::collections::HashMap<PathBuf, Option<PathBuf>>,
+    ) -> Option<PathBuf> {
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
@@ -154,16 +164,27 @@ impl Lockfile {
         };
         let absolute = std::path::absolute(dir).ok();
         let dir = absolute.as_deref().unwrap_or(dir);
+        let mut passed = Vec::new();
+        let mut found = None;
         for d in dir.ancestors() {
+            if let Some(answer) = known.get(d) {
+                found = answer.clone();
+                break;
+            }
+            passed.push(d);
             let candidate = d.join(LOCK_FILE_NAME);
             if candidate.is_file() {
-                return Some(candidate);
+                found = Some(candidate);
+                break;
             }
             if d.join(".git").exists() {
                 break;
             }
         }
-        None
+        for d in passed {
+            known.insert(d.to_path_buf(), found.clone());
+        }
+        found
     }
 }
 

@@ -33,6 +33,18 @@ pub struct RunOptions {
     pub group_projects: bool,
     /// The files are one project (`-f A -f B`), merged in order.
     pub one_project: bool,
+    /// Lock files found and read so far: shared by every file and fix round of a run.
+    pub locks: LockCache,
+}
+
+/// The lock files of one run (see [`RunOptions::locks`]); clones share the cache.
+#[derive(Clone, Default)]
+pub struct LockCache(Arc<Locks>);
+
+impl std::fmt::Debug for LockCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockCache")
+    }
 }
 
 /// One file while the run collects its findings (locations still symbolic).
@@ -74,12 +86,12 @@ pub fn run(files: &[PathBuf], sources: &SourceCache, options: &RunOptions) -> Ve
                 .or_insert_with(|| Arc::clone(facts));
         }
     }
-    let locks = Locks::default();
+    let locks = &options.locks.0;
     let mut reports: Vec<Pending> = files
         .par_iter()
         .map(|path| {
             let facts = facts_of.get(path.as_path()).cloned();
-            lint_file(path, sources, options, &locks, facts)
+            lint_file(path, sources, options, locks, facts)
         })
         .collect();
     let validation = described
@@ -128,16 +140,27 @@ fn blocks_fixing(finding: &Finding) -> bool {
 }
 
 /// Lock files by path, each read once per run and shared by the files it applies to.
+/// Where each directory's nearest lock file is is looked up once too.
 #[derive(Default)]
-struct Locks(std::sync::Mutex<std::collections::HashMap<PathBuf, Arc<LockState>>>);
+struct Locks {
+    loaded: std::sync::Mutex<HashMap<PathBuf, Arc<LockState>>>,
+    found: std::sync::Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+}
 
 impl Locks {
     /// The lock file nearest to `file`; `None` when there is none.
     fn for_file(&self, file: &Path) -> Option<Arc<LockState>> {
-        let path = Lockfile::find_for(file.parent().unwrap_or(Path::new(".")))?;
-        // A poisoned lock only means another thread panicked; the map is still consistent.
+        let dir = file.parent().unwrap_or(Path::new("."));
+        // A poisoned lock only means another thread panicked; the maps are still consistent.
+        let path = Lockfile::find_for_cached(
+            dir,
+            &mut self
+                .found
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )?;
         let mut cache = self
-            .0
+            .loaded
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let state = cache
@@ -234,7 +257,13 @@ fn finish(report: Pending, options: &RunOptions) -> FileReport {
         .collect();
     // Validation and a rule may report the same thing (e.g. `obsolete-version`): keep one,
     // the one that carries a fix.
-    findings.sort_by_key(|f| (f.at, f.rule.clone(), f.fix.is_none(), f.message.clone()));
+    // Compared in place: a key function would clone two strings per comparison.
+    findings.sort_by(|a, b| {
+        a.at.cmp(&b.at)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.fix.is_none().cmp(&b.fix.is_none()))
+            .then_with(|| a.message.cmp(&b.message))
+    });
     findings.dedup_by(|later, first| later.rule == first.rule && later.at == first.at);
     FileReport {
         path,
@@ -295,7 +324,6 @@ pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bo
     let Some(source) = &report.source else {
         return outcome;
     };
-    let locks = Locks::default();
     for _ in 1..MAX_FIX_ROUNDS {
         // The verifier's parse of the fixed text: the next round reads that.
         let Some(document) = parsed.take() else { break };
@@ -305,7 +333,7 @@ pub fn fix_converged(report: &FileReport, options: &RunOptions, unsafe_fixes: bo
             real_path: source.real_path.clone(),
         });
         // The project's facts still hold: earlier rounds only added what the project lacked.
-        let pending = lint_source(fixed, options, &locks, report.project.clone());
+        let pending = lint_source(fixed, options, &options.locks.0, report.project.clone());
         let next;
         (next, parsed) = fix_round(&finish(pending, options), unsafe_fixes);
         if next.new_text.is_none() || next.new_text == outcome.new_text {

@@ -19,7 +19,8 @@ pub struct Suppressions<'a> {
     config: &'a Config,
     /// Whether the file has any suppression comment at all.
     markers: bool,
-    /// The file's path relative to the config file (what `ignores:` globs match).
+    /// The file's path relative to the config file (what `ignores:` globs match); only
+    /// worked out (system calls) when the config has `ignores:`.
     relative: String,
 }
 
@@ -29,7 +30,11 @@ impl<'a> Suppressions<'a> {
             source,
             config,
             markers: source.document.text().contains(MARKER),
-            relative: config.relative_path(&source.path),
+            relative: if config.ignores.is_empty() {
+                String::new()
+            } else {
+                config.relative_path(&source.path)
+            },
         }
     }
 

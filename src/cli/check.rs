@@ -90,6 +90,7 @@ pub(super) fn prepare(common: &CommonArgs, validate: bool, lint: bool) -> Result
         },
         group_projects,
         one_project,
+        locks: pipeline::LockCache::default(),
     };
     if files.is_empty() && errors.is_empty() && !common.quiet {
         eprintln!(
@@ -270,6 +271,9 @@ fn run_gated(common: &CommonArgs, validate: bool, lint: bool, gate: &Gate) -> u8
     };
     let written = output::emit(&text, common);
     let code = exit_code(&reports, prepared.fatal, gate.fail_on);
+    drop(entries);
+    output::discard(reports);
+    output::discard(prepared);
     if !written {
         EXIT_ERROR
     } else if gate.exit_zero && code == EXIT_FINDINGS {

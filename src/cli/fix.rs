@@ -30,6 +30,31 @@ pub(super) fn run(args: &FixArgs) -> u8 {
         .map(|r| pipeline::fix_converged(r, &prepared.options, args.unsafe_fixes))
         .collect();
     let style = output::style(common);
+    // The diffs of a dry run are rendered in parallel (redaction and diffing cost about as
+    // much as the fixes), then printed in input order below.
+    let diffs: Vec<Option<String>> = if !args.write && common.format == Format::Text {
+        reports
+            .par_iter()
+            .zip(fixes.par_iter())
+            .map(|(report, fix)| {
+                let source = report.source.as_ref()?;
+                let new_text = fix.new_text.as_ref()?;
+                if prepared.stdin.as_ref() == Some(&report.path) {
+                    return None;
+                }
+                Some(report::diff::unified(
+                    &report.path,
+                    source.document.text(),
+                    new_text,
+                    Some(&fix.changes),
+                    &report::secrets_of(report),
+                    &style,
+                ))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     // Indices of fixes that could not be written (their error is already printed).
     let mut unwritten = HashSet::new();
     let mut cleaned = HashSet::new();
@@ -51,7 +76,6 @@ pub(super) fn run(args: &FixArgs) -> u8 {
         let Some(new_text) = &fix.new_text else {
             continue;
         };
-        let secrets = report::secrets_of(report);
         let printed = if prepared.stdin.as_ref() == Some(&report.path) {
             // Standard input has no directory to put secret files in: printing the text
             // without them would drop the secrets. Keep the input as it was.
@@ -82,15 +106,8 @@ pub(super) fn run(args: &FixArgs) -> u8 {
                 }
             }
             Ok(())
-        } else if common.format == Format::Text {
-            output::to_stdout(&report::diff::unified(
-                &report.path,
-                source.document.text(),
-                new_text,
-                Some(&fix.changes),
-                &secrets,
-                &style,
-            ))
+        } else if let Some(Some(diff)) = diffs.get(index) {
+            output::to_stdout(diff)
         } else {
             Ok(())
         };
@@ -120,15 +137,19 @@ pub(super) fn run(args: &FixArgs) -> u8 {
         return EXIT_ERROR;
     }
     let base = exit_code(&reports, prepared.fatal, Severity::Error);
-    if base == EXIT_ERROR || !unwritten.is_empty() {
-        return EXIT_ERROR;
-    }
+    drop(diffs);
     let pending = fixes.iter().any(|f| f.new_text.is_some());
     // A fix the policy asks for that could not be made is a failure for a gate too.
     let stuck = fixes
         .iter()
         .any(|f| !f.refused.is_empty() || f.blocked.is_some());
     let blocked = fixes.iter().any(|f| f.blocked.is_some());
+    output::discard(fixes);
+    output::discard(reports);
+    output::discard(prepared);
+    if base == EXIT_ERROR || !unwritten.is_empty() {
+        return EXIT_ERROR;
+    }
     if blocked || args.check && (stuck || pending && !args.write) {
         EXIT_FINDINGS
     } else {

@@ -33,11 +33,18 @@ pub(super) fn project_variables(
     Ok(vars)
 }
 
-/// The process environment (what Compose reads too).
-pub fn process_variables() -> Variables {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect()
+/// The process environment (what Compose reads too), read once per process and shared by
+/// every project.
+pub fn process_variables() -> std::sync::Arc<Variables> {
+    static PROCESS: std::sync::LazyLock<std::sync::Arc<Variables>> =
+        std::sync::LazyLock::new(|| {
+            std::sync::Arc::new(
+                std::env::vars_os()
+                    .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                    .collect(),
+            )
+        });
+    std::sync::Arc::clone(&PROCESS)
 }
 
 fn read_into(path: &Path, process: &Variables, vars: &mut Variables) -> Result<(), String> {

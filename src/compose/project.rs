@@ -29,8 +29,8 @@ const MAX_NESTING: usize = 100;
 pub struct LoadOptions {
     pub interpolate: bool,
     pub env_files: Vec<PathBuf>,
-    /// The process environment (tests pass an empty one).
-    pub process_env: Variables,
+    /// The process environment (tests pass an empty one), shared by every project of a run.
+    pub process_env: Arc<Variables>,
 }
 
 /// A loaded project.

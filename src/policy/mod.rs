@@ -179,8 +179,22 @@ impl Builder {
                 );
             }
         }
-        for (rule, option, file, text) in CATALOGS {
-            let catalog = parse_yaml(text, file)?;
+        // Two rules share the image facts: each file is parsed once, and moved to its last user.
+        let mut parsed: Vec<(&str, Option<Y>)> = Vec::new();
+        for (i, (rule, option, file, text)) in CATALOGS.iter().enumerate() {
+            if !parsed.iter().any(|(t, _)| t == text) {
+                parsed.push((text, Some(parse_yaml(text, file)?)));
+            }
+            let used_later = CATALOGS[i + 1..].iter().any(|(_, _, _, t)| t == text);
+            let Some((_, slot)) = parsed.iter_mut().find(|(t, _)| t == text) else {
+                continue;
+            };
+            let catalog = if used_later {
+                slot.clone()
+            } else {
+                slot.take()
+            }
+            .unwrap_or(Y::Null);
             let state = builder.rules.entry(rule.to_string()).or_default();
             state.options.insert(Y::String(option.to_string()), catalog);
         }
@@ -190,7 +204,10 @@ impl Builder {
     /// A built-in pack name or a path to a policy file.
     fn load_spec(&mut self, spec: &str, base: &Path) -> Result<(), PolicyError> {
         if let Some((_, text)) = BUILTIN_PACKS.iter().find(|(name, _)| *name == spec) {
-            return self.load_text(spec, text, &format!("<built-in {spec}>"), base);
+            // The built-in packs are checked against the policy schema by the tests
+            // (`builtin_packs_follow_the_schema`), not on every run: compiling the schema is
+            // a good part of a one-file run's start-up.
+            return self.load_checked(spec, text, &format!("<built-in {spec}>"), base);
         }
         let looks_like_path =
             spec.contains(['/', '\\']) || spec.ends_with(".yaml") || spec.ends_with(".yml");
@@ -228,13 +245,24 @@ impl Builder {
         origin: &str,
         dir: &Path,
     ) -> Result<(), PolicyError> {
+        schema::validate(text, origin)?;
+        self.load_checked(key, text, origin, dir)
+    }
+
+    /// [`Builder::load_text`] for a text known to follow the policy schema.
+    fn load_checked(
+        &mut self,
+        key: &str,
+        text: &str,
+        origin: &str,
+        dir: &Path,
+    ) -> Result<(), PolicyError> {
         if self.stack.iter().any(|k| k == key) {
             return Err(PolicyError::Invalid(format!(
                 "{origin}: `extends:` cycle: {} → {key}",
                 self.stack.join(" → ")
             )));
         }
-        schema::validate(text, origin)?;
         let value = parse_yaml(text, origin)?;
         self.stack.push(key.to_string());
         for parent in string_list(value.get("extends")) {
@@ -376,6 +404,13 @@ fn describe(value: &Y) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_packs_follow_the_schema() {
+        for (name, text) in BUILTIN_PACKS {
+            schema::validate(text, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
 
     #[test]
     fn every_builtin_pack_loads() {

@@ -1,6 +1,7 @@
 //! Human output: each finding with its source snippet (annotate-snippets), then a summary.
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+use rayon::prelude::*;
 
 use super::{Entry, Style, redact, secrets_of};
 use crate::finding::{Safety, Severity};
@@ -12,27 +13,40 @@ pub fn render(entries: &[Entry<'_>], style: &Style) -> String {
     } else {
         Renderer::plain()
     };
+    // Files are rendered in parallel (snippets and secret matchers cost more than the
+    // checks on a large run), then joined in input order.
+    let parts: Vec<String> = entries
+        .par_iter()
+        .map(|entry| render_entry(entry, style, &renderer))
+        .collect();
+    parts.concat()
+}
+
+/// The blocks of one file's unsuppressed findings.
+fn render_entry(entry: &Entry<'_>, style: &Style, renderer: &Renderer) -> String {
     let mut out = String::new();
-    for entry in entries {
-        // Load errors go to stderr with the other errors (see `cli::output`).
-        let secrets = secrets_of(entry.report);
-        let lines = entry
-            .report
-            .source
-            .as_ref()
-            .map(|s| s.document.text().split_inclusive('\n').collect::<Vec<_>>())
-            .unwrap_or_default();
-        for finding in entry
-            .report
-            .findings
-            .iter()
-            .filter(|f| f.suppressed.is_none())
-        {
-            out.push_str(&finding_block(
-                entry, finding, &lines, &secrets, style, &renderer,
-            ));
-            out.push('\n');
-        }
+    let mut shown = entry
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .peekable();
+    if shown.peek().is_none() {
+        return out;
+    }
+    // Load errors go to stderr with the other errors (see `cli::output`).
+    let secrets = secrets_of(entry.report);
+    let lines = entry
+        .report
+        .source
+        .as_ref()
+        .map(|s| s.document.text().split_inclusive('\n').collect::<Vec<_>>())
+        .unwrap_or_default();
+    for finding in shown {
+        out.push_str(&finding_block(
+            entry, finding, &lines, &secrets, style, renderer,
+        ));
+        out.push('\n');
     }
     out
 }

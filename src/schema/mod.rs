@@ -18,6 +18,7 @@ pub mod units;
 mod validator;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::compose::{self, LoadOptions, Problem, Project, Variables};
 use crate::finding::{Finding, Location, Severity};
@@ -50,7 +51,7 @@ pub fn validate_project(
     sources: &SourceCache,
     options: &ValidateOptions,
 ) -> Vec<Finding> {
-    validate_project_with_env(files, sources, options, &compose::process_variables())
+    describe_with_env(files, sources, options, compose::process_variables()).0
 }
 
 /// [`validate_project`] with an explicit process environment (tests, benchmarks).
@@ -60,7 +61,7 @@ pub fn validate_project_with_env(
     options: &ValidateOptions,
     process_env: &Variables,
 ) -> Vec<Finding> {
-    describe_with_env(files, sources, options, process_env).0
+    describe_with_env(files, sources, options, Arc::new(process_env.clone())).0
 }
 
 /// [`validate_project`], together with what the project says about each service (for rules
@@ -70,19 +71,19 @@ pub fn validate_and_describe(
     sources: &SourceCache,
     options: &ValidateOptions,
 ) -> (Vec<Finding>, compose::ProjectFacts) {
-    describe_with_env(files, sources, options, &compose::process_variables())
+    describe_with_env(files, sources, options, compose::process_variables())
 }
 
 fn describe_with_env(
     files: &[PathBuf],
     sources: &SourceCache,
     options: &ValidateOptions,
-    process_env: &Variables,
+    process_env: Arc<Variables>,
 ) -> (Vec<Finding>, compose::ProjectFacts) {
     let load_options = LoadOptions {
         interpolate: options.interpolate,
         env_files: options.env_files.clone(),
-        process_env: process_env.clone(),
+        process_env,
     };
     let project = compose::load_project(files, sources, &load_options);
     let problems = project_problems(&project, options.interpolate);

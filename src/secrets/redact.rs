@@ -25,7 +25,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::detect::{Verdict, classify};
 
@@ -377,7 +377,10 @@ fn matcher(patterns: &[String]) -> Option<AhoCorasick> {
     }
     // Standard semantics: overlapping search reports every candidate, so a match rejected at
     // a word boundary does not hide a shorter one that stands whole.
+    // A matcher serves one file's few reports: the non-contiguous NFA builds an order of
+    // magnitude faster than the DFA the default picks for few patterns.
     AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
         .match_kind(MatchKind::Standard)
         .build(patterns)
         .ok()

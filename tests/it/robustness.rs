@@ -675,25 +675,20 @@ fn services(count: usize) -> String {
     text
 }
 
+/// Every service of a large file is checked. How the time grows with the number of services
+/// is measured by `benches/scale.sh` (1k vs 8k of these services; ratio in BENCHMARKS.md),
+/// not timed here.
 #[test]
-fn many_services_scale_linearly() {
-    let time = |count: usize| {
-        let text = services(count);
-        let start = Instant::now();
-        // The limit only catches hangs; linearity is the ratio asserted below.
-        let label = format!("{count} services");
-        let outcome = library_within(&label, text.as_bytes(), "production", LIMIT * 3);
-        assert!(outcome.findings >= count, "{count} services: findings");
-        start.elapsed()
-    };
-    let small = time(1_000);
-    let large = time(8_000);
-    // Eight times the services may cost eight times the time; the slack is for a busy
-    // machine, not for quadratic behaviour (which would cost ~64x).
-    assert!(
-        large < small * 24 + Duration::from_secs(2),
-        "1k services: {small:?}, 8k services: {large:?}: not linear"
+fn many_services_are_all_checked() {
+    let count = 8_000;
+    let outcome = library_within(
+        &format!("{count} services"),
+        services(count).as_bytes(),
+        "production",
+        LIMIT * 3,
     );
+    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    assert!(outcome.findings >= count, "{count} services: findings");
 }
 
 /// About a minute in a debug build (a few seconds in release): run with `--ignored`.

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::plan::Planner;
+use super::plan::{Planned, Planner};
 use super::splice::TextEdit;
 use super::splice::{order, splice};
 use super::verify::Verifier;
@@ -82,8 +82,8 @@ impl<'d> Applier<'d> {
             }
         }
         let mut live: Vec<usize> = self.pending().collect();
-        self.refuse_conflicts(&mut live);
-        let (text, changes, parsed) = match self.trial(&live) {
+        let planned = self.refuse_conflicts(&mut live);
+        let (text, changes, parsed) = match self.trial_planned(&live, Some(planned)) {
             Ok(done) => done,
             Err(error) if live.len() == 1 => {
                 self.results[live[0]] = Some(GroupOutcome::Refused { edit: None, error });
@@ -117,13 +117,15 @@ impl<'d> Applier<'d> {
 
     /// Refuses the later of two conflicting groups until none conflict. A group whose partner
     /// is itself refused in the same round waits for the next round: it may be fine without it.
-    fn refuse_conflicts(&mut self, live: &mut Vec<usize>) {
+    /// Returns the plan of the groups left, as [`Applier::trial`] makes it.
+    fn refuse_conflicts(&mut self, live: &mut Vec<usize>) -> Vec<Planned> {
         // Anchor permissions were checked per group; here they only find the alias paths.
         let planner = Planner::new(self.doc, true);
         loop {
-            let (_, mut refused) = planner.plan_all(live.iter().flat_map(|&g| self.edits_of(g)));
+            let (planned, mut refused) =
+                planner.plan_all(live.iter().flat_map(|&g| self.edits_of(g)));
             if refused.is_empty() {
-                return;
+                return planned;
             }
             refused.sort_by_key(|(i, _)| *i);
             let mut round: BTreeMap<usize, (usize, EditError)> = BTreeMap::new();
@@ -149,14 +151,31 @@ impl<'d> Applier<'d> {
 
     /// The verified text of the original with `groups` applied, and where it changed.
     fn trial(&self, groups: &[usize]) -> Result<Trial, EditError> {
+        self.trial_planned(groups, None)
+    }
+
+    /// [`Applier::trial`], with the plan of `groups` when it is already made (the same
+    /// planner over the same edits makes the same plan).
+    fn trial_planned(
+        &self,
+        groups: &[usize],
+        planned: Option<Vec<Planned>>,
+    ) -> Result<Trial, EditError> {
         if groups.is_empty() {
             return Ok((self.doc.text.clone(), Vec::new(), None));
         }
-        let planner = Planner::new(self.doc, true);
-        let (planned, refused) = planner.plan_all(groups.iter().flat_map(|&g| self.edits_of(g)));
-        if let Some((_, error)) = refused.into_iter().next() {
-            return Err(error);
-        }
+        let planned = match planned {
+            Some(planned) => planned,
+            None => {
+                let planner = Planner::new(self.doc, true);
+                let (planned, refused) =
+                    planner.plan_all(groups.iter().flat_map(|&g| self.edits_of(g)));
+                if let Some((_, error)) = refused.into_iter().next() {
+                    return Err(error);
+                }
+                planned
+            }
+        };
         let splices = order(planned.iter().flat_map(|p| {
             let depth = p.edit.path().segments().len();
             p.splices.iter().map(move |s| (depth, s))

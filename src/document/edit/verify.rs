@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use serde::Deserialize;
+use serde::de::DeserializeSeed;
 use yaml_serde::Value as Y;
 
 use super::Edit;
@@ -68,28 +69,251 @@ impl<'d> Verifier<'d> {
             None => load(&original.text)
                 .map_err(|e| format!("cannot load the original for comparison: {e}"))?,
         };
-        let after = load(new_text).map_err(|e| format!("the output does not load: {e}"))?;
-        if before.len() != after.len() {
-            return Err(format!(
-                "the file had {} documents and now has {}",
-                before.len(),
-                after.len()
-            ));
-        }
         let mut intended = before;
         if let Some(first) = intended.first_mut() {
             apply_all(first, planned)?;
         }
-        for (i, (want, got)) in intended.iter().zip(&after).enumerate() {
-            if want != got {
-                let at = first_difference(want, got, &mut Vec::new()).unwrap_or_default();
-                return Err(format!(
-                    "document {} differs from the intended value at {at}",
-                    i + 1
-                ));
+        compare_loaded(&intended, new_text)
+    }
+}
+
+/// Loads `new_text` with the independent parser and compares it, document by document, with
+/// `intended`. The output is compared while it loads, never built as a value of its own: on a
+/// large file that value costs several times the text (see BENCHMARKS.md). The comparison
+/// follows `yaml_serde::Value`'s own deserialization call for call, so it accepts exactly the
+/// texts whose loaded value equals `intended`.
+fn compare_loaded(intended: &[Y], new_text: &str) -> Result<(), String> {
+    let mut count = 0;
+    for document in yaml_serde::Deserializer::from_str(new_text) {
+        let Some(want) = intended.get(count) else {
+            serde::de::IgnoredAny::deserialize(document)
+                .map_err(|e| format!("the output does not load: {e}"))?;
+            count += 1;
+            continue;
+        };
+        count += 1;
+        let state = RefCell::new(Compared::default());
+        let result = Expect {
+            want,
+            state: &state,
+        }
+        .deserialize(document);
+        let state = state.into_inner();
+        if let Some(at) = state.difference {
+            return Err(format!(
+                "document {count} differs from the intended value at {at}"
+            ));
+        }
+        result.map_err(|e| format!("the output does not load: {e}"))?;
+    }
+    if count != intended.len() {
+        return Err(format!(
+            "the file had {} documents and now has {count}",
+            intended.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Where the comparison is, and the first place where the output differs. The path holds
+/// the loaded keys themselves (moved in, no text per node): it is spelled out only for the
+/// message.
+#[derive(Default)]
+struct Compared {
+    path: Vec<Step>,
+    difference: Option<String>,
+}
+
+enum Step {
+    Key(Y),
+    Index(usize),
+}
+
+impl Compared {
+    fn spelled(&self) -> String {
+        if self.path.is_empty() {
+            return "<root>".to_string();
+        }
+        let parts: Vec<String> = self
+            .path
+            .iter()
+            .map(|step| match step {
+                Step::Key(key) => scalar_key(key),
+                Step::Index(i) => format!("[{i}]"),
+            })
+            .collect();
+        parts.join(".")
+    }
+}
+
+/// Deserializes one value of the output and checks that it equals `want`, as
+/// `yaml_serde::Value`'s visitor would build it (same calls, same leaf values).
+struct Expect<'w, 's> {
+    want: &'w Y,
+    state: &'s RefCell<Compared>,
+}
+
+impl Expect<'_, '_> {
+    /// Records the first difference (at the current path, plus `what`) and stops the load.
+    fn differs<E: serde::de::Error>(&self, what: &str) -> E {
+        let mut state = self.state.borrow_mut();
+        if state.difference.is_none() {
+            state.difference = Some(format!("{}{what}", state.spelled()));
+        }
+        E::custom("the output differs from the intended value")
+    }
+
+    fn leaf<E: serde::de::Error>(&self, equal: bool) -> Result<(), E> {
+        if equal { Ok(()) } else { Err(self.differs("")) }
+    }
+
+    fn at<'w>(&self, want: &'w Y) -> Expect<'w, '_> {
+        Expect {
+            want,
+            state: self.state,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Expect<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Expect<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<(), E> {
+        self.leaf(*self.want == Y::Bool(b))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, i: i64) -> Result<(), E> {
+        self.leaf(*self.want == Y::Number(i.into()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, u: u64) -> Result<(), E> {
+        self.leaf(*self.want == Y::Number(u.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<(), E> {
+        self.leaf(*self.want == Y::Number(f.into()))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<(), E> {
+        self.leaf(matches!(self.want, Y::String(want) if want == s))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        self.leaf(self.want == &Y::Null)
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        self.leaf(self.want == &Y::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        serde::de::DeserializeSeed::deserialize(self, deserializer)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Y::Sequence(want) = self.want else {
+            return Err(self.differs(""));
+        };
+        let mut i = 0;
+        loop {
+            let Some(item) = want.get(i) else {
+                // Longer than intended: the loaded sequence would differ.
+                return match seq.next_element::<serde::de::IgnoredAny>()? {
+                    Some(_) => {
+                        Err(self.differs(&format!(" ({} items, not {})", i + 1, want.len())))
+                    }
+                    None => Ok(()),
+                };
+            };
+            self.state.borrow_mut().path.push(Step::Index(i));
+            let found = seq.next_element_seed(self.at(item))?;
+            self.state.borrow_mut().path.pop();
+            if found.is_none() {
+                return Err(self.differs(&format!(" ({i} items, not {})", want.len())));
             }
+            i += 1;
+        }
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Y::Mapping(want) = self.want else {
+            return Err(self.differs(""));
+        };
+        // The intended entries met so far, by address: a key met twice is a duplicate, which
+        // `yaml_serde::Mapping` refuses to load.
+        let mut met = std::collections::HashSet::with_capacity(want.len());
+        while let Some(key) = map.next_key::<Y>()? {
+            let value = want.get(&key);
+            self.state.borrow_mut().path.push(Step::Key(key));
+            let Some(value) = value else {
+                return Err(self.differs(" (unexpected)"));
+            };
+            if !met.insert(std::ptr::from_ref(value)) {
+                return Err(self.differs(" (duplicate key)"));
+            }
+            map.next_value_seed(self.at(value))?;
+            self.state.borrow_mut().path.pop();
+        }
+        if let Some((key, _)) = want
+            .iter()
+            .find(|(_, value)| !met.contains(&std::ptr::from_ref(*value)))
+        {
+            self.state.borrow_mut().path.push(Step::Key(key.clone()));
+            return Err(self.differs(" (missing)"));
         }
         Ok(())
+    }
+
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        use serde::de::VariantAccess;
+        let (tag, contents) = data.variant_seed(TagSeed)?;
+        match self.want {
+            Y::Tagged(want) if want.tag == tag => {
+                contents.newtype_variant_seed(self.at(&want.value))
+            }
+            _ => Err(self.differs(&format!(" (tag {tag})"))),
+        }
+    }
+}
+
+/// A tag as `yaml_serde::Value` reads it (an empty one does not load).
+struct TagSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for TagSeed {
+    type Value = yaml_serde::value::Tag;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_string(self)
+    }
+}
+
+impl serde::de::Visitor<'_> for TagSeed {
+    type Value = yaml_serde::value::Tag;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str("a YAML tag string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, string: &str) -> Result<Self::Value, E> {
+        if string.is_empty() {
+            return Err(E::custom("empty YAML tag is not allowed"));
+        }
+        Ok(yaml_serde::value::Tag::new(string))
     }
 }
 
@@ -263,40 +487,54 @@ fn apply(root: &mut Y, edit: &Edit, path: &Path) -> Option<()> {
     Some(())
 }
 
-/// The first path where two loaded values differ, for the error message.
-fn first_difference(a: &Y, b: &Y, at: &mut Vec<String>) -> Option<String> {
-    match (a, b) {
-        (Y::Mapping(x), Y::Mapping(y)) => {
-            for (k, v) in x {
-                at.push(scalar_key(k));
-                let found = match y.get(k) {
-                    Some(w) => first_difference(v, w, at),
-                    None => Some(format!("{} (missing)", at.join("."))),
-                };
-                at.pop();
-                if found.is_some() {
-                    return found;
-                }
+#[cfg(test)]
+mod tests {
+    use super::{compare_loaded, load};
+
+    /// The streaming comparison accepts a text exactly when `yaml_serde` loads it as a value
+    /// equal to the intended one (and refuses what does not load).
+    #[test]
+    fn comparing_while_loading_agrees_with_loading_and_comparing() {
+        let texts = [
+            "a: 1\nb: [x, 'y', \"z\"]\n",
+            "b: [x, y, z]\na: 1\n",
+            "a: 1\nb: [x, y]\n",
+            "a: 1\nb: [x, y, z, w]\n",
+            "a: 01\nb: [x, y, z]\n",
+            "a: '1'\nb: [x, y, z]\n",
+            "a: 1\na: 1\nb: [x, y, z]\n",
+            "a: 1\nb: [x, y, z]\nc: ~\n",
+            "a: 1.0\nb: 0x10\nc: -3\nd: .inf\ne: null\nf: true\ng: yes\n",
+            "a: 1.0\nb: 16\nc: -3\nd: .inf\ne: \nf: true\ng: yes\n",
+            "x: &base {k: v, n: [1, 2]}\ny: *base\n",
+            "x: {k: v, n: [1, 2]}\ny: {n: [1, 2], k: v}\n",
+            "x: {k: v, n: [1, 2]}\ny: {n: [1, 2], k: w}\n",
+            "t: !custom {a: 1}\n",
+            "t: !other {a: 1}\n",
+            "t: {a: 1}\n",
+            "t: !!str 12\n",
+            "t: '12'\n",
+            "{1: a, true: b, null: c}\n",
+            "{1: a, true: b}\n",
+            "--- a\n--- b\n",
+            "--- a\n",
+            "--- a\n--- b\n--- c\n",
+            "",
+            "a: [1, {b: 2}\n",
+            "k: |\n  text\n",
+            "k: \"text\\n\"\n",
+        ];
+        for want_text in texts {
+            let Ok(want) = load(want_text) else { continue };
+            for got_text in texts {
+                let expected = matches!(load(got_text), Ok(got) if got == want);
+                let result = compare_loaded(&want, got_text);
+                assert_eq!(
+                    result.is_ok(),
+                    expected,
+                    "{want_text:?} vs {got_text:?}: {result:?}"
+                );
             }
-            y.keys().find(|k| !x.contains_key(*k)).map(|k| {
-                let mut p = at.clone();
-                p.push(scalar_key(k));
-                format!("{} (unexpected)", p.join("."))
-            })
         }
-        (Y::Sequence(x), Y::Sequence(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| {
-                at.push(format!("[{i}]"));
-                let found = first_difference(v, w, at);
-                at.pop();
-                found
-            })
-        }
-        _ if a == b => None,
-        _ => Some(if at.is_empty() {
-            "<root>".into()
-        } else {
-            at.join(".")
-        }),
     }
 }
