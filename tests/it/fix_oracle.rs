@@ -58,6 +58,8 @@ fn allowed_paths(rule: &str) -> &'static [&'static str] {
         "ports-all-interfaces" => &["services.*.ports"],
         "tmpfs-noexec" => &["services.*.tmpfs"],
         "logging-rotation" => &["services.*.logging"],
+        "writable-config-mounts" => &["services.*.volumes"],
+        "localhost-service-address" => &["services.*.environment"],
         // `version:` and the v1 layout do not reach the model.
         _ => &[],
     }
