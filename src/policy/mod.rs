@@ -59,6 +59,12 @@ const CATALOGS: &[(&str, &str, &str, &str)] = &[
         IMAGE_FACTS,
     ),
     (
+        "healthcheck-timing",
+        "images",
+        "policies/images.yaml",
+        IMAGE_FACTS,
+    ),
+    (
         "volume-over-image-files",
         "images",
         "policies/images.yaml",
