@@ -130,8 +130,5 @@ fn unlimited(
         "service `{}` sets `pids_limit` to no limit; a fork bomb or a thread leak can exhaust the host's process table",
         service.name
     );
-    Some(
-        ctx.finding(rule.id, Location::Node(node.path()), message)
-            .with_severity(Severity::Info),
-    )
+    Some(ctx.note_on(rule.id, node, message))
 }

@@ -183,8 +183,5 @@ fn written_false(
         "service `{}` sets `read_only: false`: its root file system stays writable",
         service.name
     );
-    Some(
-        ctx.finding(rule.id, Location::Node(node.path()), message)
-            .with_severity(Severity::Info),
-    )
+    Some(ctx.note_on(rule.id, node, message))
 }

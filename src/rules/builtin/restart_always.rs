@@ -103,8 +103,5 @@ fn swarm_condition_any(
         "service `{}` uses `deploy.restart_policy.condition: any`, which restarts it without end like `restart: always`; prefer `on-failure` with `max_attempts`",
         service.name
     );
-    Some(
-        ctx.finding(rule.id, Location::Node(node.path()), message)
-            .with_severity(Severity::Info),
-    )
+    Some(ctx.note_on(rule.id, node, message))
 }

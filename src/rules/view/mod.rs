@@ -160,4 +160,10 @@ impl<'a> Context<'a> {
             message,
         )
     }
+
+    /// An informational finding about the value `node` holds, pointing at it.
+    pub fn note_on(&self, rule: &str, node: NodeRef<'_>, message: impl Into<String>) -> Finding {
+        self.finding(rule, Location::Node(node.path()), message)
+            .with_severity(Severity::Info)
+    }
 }
