@@ -342,7 +342,7 @@ mod tests {
     use base64::Engine;
 
     use super::*;
-    use crate::registry::test_server::{Responder, response};
+    use crate::registry::test_server::{Responder, local_client, response};
 
     fn client(options: ClientOptions) -> Client {
         Client::new(options, DockerCredentials::default())
@@ -386,19 +386,6 @@ mod tests {
             percent_encode("repository:library/pg:pull"),
             "repository%3Alibrary%2Fpg%3Apull"
         );
-    }
-
-    fn local_client(base: &str, credentials: DockerCredentials) -> (Client, Endpoint) {
-        let host = base.trim_start_matches("http://").to_string();
-        let options = ClientOptions {
-            insecure: vec![host.clone()],
-            backoff: Duration::from_millis(1),
-            timeout: Duration::from_secs(5),
-            ..ClientOptions::default()
-        };
-        let client = Client::new(options, credentials);
-        let endpoint = client.endpoint(&ImageRef::parse(&format!("{host}/team/app:1")));
-        (client, endpoint)
     }
 
     #[test]

@@ -71,12 +71,10 @@ pub(super) fn sha256_digest(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
     use crate::registry::DockerCredentials;
-    use crate::registry::client::ClientOptions;
-    use crate::registry::test_server::{Responder, response};
+    use crate::registry::test_server::{Responder, local_client, response};
 
     #[test]
     fn hashes_bodies_as_sha256() {
@@ -84,20 +82,6 @@ mod tests {
             sha256_digest(b""),
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
-    }
-
-    fn local_client(base: &str) -> (Client, Endpoint) {
-        let host = base.trim_start_matches("http://").to_string();
-        let options = ClientOptions {
-            insecure: vec![host.clone()],
-            backoff: Duration::from_millis(1),
-            timeout: Duration::from_secs(5),
-            ..ClientOptions::default()
-        };
-        let client = Client::new(options, DockerCredentials::default());
-        let image = format!("{host}/team/app:1");
-        let endpoint = client.endpoint(&crate::image_ref::ImageRef::parse(&image));
-        (client, endpoint)
     }
 
     #[test]
@@ -116,7 +100,7 @@ mod tests {
                 )
             }
         });
-        let (client, endpoint) = local_client(&server.base);
+        let (client, endpoint) = local_client(&server.base, DockerCredentials::default());
         let busy = client.manifest_digest(&endpoint, "busy").unwrap_err();
         assert!(
             matches!(busy, RegistryError::Status { status: 429, .. }),

@@ -50,3 +50,23 @@ pub(super) fn response(status: &str, headers: &[(&str, &str)], body: &str) -> St
         body.len()
     )
 }
+
+/// A client that talks plain HTTP to the responder at `base`, with fast retries, and the
+/// endpoint of an image on it.
+pub(super) fn local_client(
+    base: &str,
+    credentials: super::DockerCredentials,
+) -> (super::client::Client, super::client::Endpoint) {
+    use super::client::{Client, ClientOptions};
+    let host = base.trim_start_matches("http://").to_string();
+    let options = ClientOptions {
+        insecure: vec![host.clone()],
+        backoff: std::time::Duration::from_millis(1),
+        timeout: std::time::Duration::from_secs(5),
+        ..ClientOptions::default()
+    };
+    let client = Client::new(options, credentials);
+    let image = format!("{host}/team/app:1");
+    let endpoint = client.endpoint(&crate::image_ref::ImageRef::parse(&image));
+    (client, endpoint)
+}
