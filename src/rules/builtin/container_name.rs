@@ -1,6 +1,6 @@
 use serde::Deserialize;
 
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::Finding;
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
 
@@ -51,8 +51,5 @@ fn check_service(
         "service `{}` has the fixed container name `{name}`: it cannot scale and a second copy of the project collides",
         service.name
     );
-    Some(
-        ctx.finding(rule.id, Location::Node(node.path()), message)
-            .with_severity(Severity::Info),
-    )
+    Some(ctx.note_on(rule.id, node, message))
 }

@@ -3,7 +3,7 @@ use serde::Deserialize;
 use crate::finding::{Finding, Location, Severity};
 use crate::rules::registry::Configured;
 use crate::rules::view::mounts::{self, Mount, MountKind};
-use crate::rules::{Context, declare_rule, merge};
+use crate::rules::{Context, declare_rule};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,7 +86,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             findings.push(
                 ctx.finding(
                     rule.id,
-                    Location::Node(merge::field_or_entry(mount.node, &["source"]).path()),
+                    Location::Node(mount.field(&["source"]).path()),
                     message,
                 )
                 .with_severity(Severity::Error),

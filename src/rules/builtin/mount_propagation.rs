@@ -3,7 +3,7 @@ use serde::Deserialize;
 use crate::finding::{Finding, Location};
 use crate::rules::registry::Configured;
 use crate::rules::view::mounts;
-use crate::rules::{Context, declare_rule, merge};
+use crate::rules::{Context, declare_rule};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,7 +59,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             );
             findings.push(ctx.finding(
                 rule.id,
-                Location::Node(merge::field_or_entry(mount.node, &["bind", "propagation"]).path()),
+                Location::Node(mount.field(&["bind", "propagation"]).path()),
                 message,
             ));
         }

@@ -4,7 +4,7 @@ use crate::finding::{Finding, Location, Severity};
 use crate::policy::selector::glob;
 use crate::rules::registry::Configured;
 use crate::rules::view::mounts::{self, Mount};
-use crate::rules::{Context, declare_rule, merge};
+use crate::rules::{Context, declare_rule};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,7 +78,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             findings.push(
                 ctx.finding(
                     rule.id,
-                    Location::Node(merge::field_or_entry(mount.node, &["source"]).path()),
+                    Location::Node(mount.field(&["source"]).path()),
                     message,
                 )
                 .with_severity(severity),

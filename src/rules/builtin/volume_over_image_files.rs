@@ -83,7 +83,7 @@ fn check(ctx: &Context<'_>, rule: &Configured<Options>) -> Vec<Finding> {
             let finding = ctx
                 .finding(
                     rule.id,
-                    Location::Node(merge::field_or_entry(mount.node, &["source"]).path()),
+                    Location::Node(mount.field(&["source"]).path()),
                     message,
                 )
                 .with_severity(Severity::Info);

@@ -5,7 +5,7 @@ use crate::finding::{Finding, Fix, Location, Severity};
 use crate::policy::selector::glob;
 use crate::rules::registry::Configured;
 use crate::rules::view::mounts::{self, Mount, MountKind};
-use crate::rules::{Context, Service, declare_rule, merge};
+use crate::rules::{Context, Service, declare_rule};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,7 +87,7 @@ fn check_mount(
         "service `{}` mounts the project's `{}` at `{}` writable: the container can rewrite its own configuration; add `:ro`",
         service.name, mount.source, mount.target
     );
-    let location = Location::Node(merge::field_or_entry(mount.node, &["source"]).path());
+    let location = Location::Node(mount.field(&["source"]).path());
     let finding = ctx
         .finding(rule.id, location, message)
         .with_severity(Severity::Info);

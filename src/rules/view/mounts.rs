@@ -43,6 +43,14 @@ pub struct Mount<'a> {
     pub mode: &'a str,
 }
 
+impl<'a> Mount<'a> {
+    /// Where a finding about the entry's `keys` field points: that field of a long-syntax
+    /// entry (`source:`, `bind.propagation:`), or the whole short-syntax entry.
+    pub fn field(&self, keys: &[&str]) -> NodeRef<'a> {
+        merge::field_or_entry(self.node, keys)
+    }
+}
+
 /// Every entry of the service's effective `volumes:` (through merge keys).
 pub fn of<'a>(service: &Service<'a>) -> Vec<Mount<'a>> {
     service.get("volumes").map(in_sequence).unwrap_or_default()
