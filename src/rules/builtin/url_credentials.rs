@@ -2,9 +2,10 @@ use std::ops::Range;
 
 use serde::Deserialize;
 
-use crate::document::{NodeRef, Path};
+use crate::document::NodeRef;
 use crate::finding::{Finding, Location, Severity};
 use crate::policy::Selector;
+use crate::rules::builtin::env_secrets;
 use crate::rules::registry::Configured;
 use crate::rules::{Context, declare_rule};
 use crate::secrets::detect::{self, SecretKind, Verdict};
@@ -122,7 +123,9 @@ fn report(ctx: &Context<'_>, rule: &Configured<Options>, node: NodeRef<'_>) -> O
         return None;
     }
     let path = node.path();
-    if reported_by_env_secrets(ctx, &path, &credentials) {
+    // env-secrets reports a service once, at its first secret `environment:` entry, and its
+    // fix moves that value out; the service's other entries get their own finding here.
+    if ctx.reported_by(env_secrets::META.id, &Location::Node(path.clone())) {
         return None;
     }
     let (severity, what) = if credentials.iter().all(|c| c.placeholder) {
@@ -199,25 +202,6 @@ fn expanded_at_run_time(password: &str) -> bool {
 fn is_template_or_mask(password: &str) -> bool {
     password.contains(['<', '>', '{', '}', '%', '`'])
         || password.chars().all(|c| c == '*' || c == '.' || c == 'x')
-}
-
-/// `env-secrets` ran before and already reports this `environment:` value (with its fix).
-fn reported_by_env_secrets(ctx: &Context<'_>, path: &Path, found: &[Credential]) -> bool {
-    let in_environment = path
-        .segments()
-        .iter()
-        .any(|s| matches!(s, crate::document::Segment::Key(k) if k == "environment"));
-    // env-secrets reports a service once, at its first secret entry: the other entries
-    // still get their own finding here, on their own line.
-    let here = Location::Node(path.clone());
-    in_environment
-        && ctx.earlier.iter().any(|f| {
-            f.rule == "env-secrets"
-                && f.location == here
-                && found
-                    .iter()
-                    .all(|c| f.redact.iter().any(|r| r.contains(&c.text)))
-        })
 }
 
 #[cfg(test)]
