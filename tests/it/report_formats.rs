@@ -72,6 +72,11 @@ fn report() -> FileReport {
     }
 }
 
+/// The report as the one entry of a run without fixes.
+fn unfixed(report: &FileReport) -> [Entry<'_>; 1] {
+    [Entry { report, fix: None }]
+}
+
 fn style() -> Style {
     Style {
         color: false,
@@ -120,13 +125,7 @@ fn json() {
 #[test]
 fn sarif() {
     let report = report();
-    let out = report::sarif::render(
-        &[Entry {
-            report: &report,
-            fix: None,
-        }],
-        &style(),
-    );
+    let out = report::sarif::render(&unfixed(&report), &style());
     assert!(!out.contains("hunter2"));
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(value["version"], "2.1.0");
@@ -136,13 +135,7 @@ fn sarif() {
 #[test]
 fn github() {
     let report = report();
-    let out = report::github::render(
-        &[Entry {
-            report: &report,
-            fix: None,
-        }],
-        &style(),
-    );
+    let out = report::github::render(&unfixed(&report), &style());
     assert!(!out.contains("hunter2"));
     insta::assert_snapshot!(out);
 }
@@ -154,13 +147,7 @@ fn secrets_show_only_when_asked() {
         show_secrets: true,
         ..style()
     };
-    let out = report::text::render(
-        &[Entry {
-            report: &report,
-            fix: None,
-        }],
-        &shown,
-    );
+    let out = report::text::render(&unfixed(&report), &shown);
     assert!(out.contains("hunter2-s3cret"));
 }
 
@@ -213,13 +200,7 @@ fn apply_suggestions(text: &str, suggestions: &[serde_json::Value]) -> String {
 #[test]
 fn rdjson() {
     let report = report();
-    let out = report::rdjson::render(
-        &[Entry {
-            report: &report,
-            fix: None,
-        }],
-        &style(),
-    );
+    let out = report::rdjson::render(&unfixed(&report), &style());
     assert!(!out.contains("hunter2"), "secret printed:\n{out}");
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_valid("rdjson-DiagnosticResult.jsonschema", &value);
@@ -285,13 +266,7 @@ fn rdjson_never_suggests_a_redacted_secret() {
 #[test]
 fn gitlab() {
     let report = report();
-    let out = report::gitlab::render(
-        &[Entry {
-            report: &report,
-            fix: None,
-        }],
-        &style(),
-    );
+    let out = report::gitlab::render(&unfixed(&report), &style());
     assert!(!out.contains("hunter2"), "secret printed:\n{out}");
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_valid("gitlab-codequality.schema.json", &value);
@@ -302,13 +277,7 @@ fn gitlab() {
     assert_eq!(issues[0]["location"]["lines"]["begin"], 2);
     // Fingerprints are unique and stable across runs.
     assert_ne!(issues[0]["fingerprint"], issues[1]["fingerprint"]);
-    let again = report::gitlab::render(
-        &[Entry {
-            report: &report,
-            fix: None,
-        }],
-        &style(),
-    );
+    let again = report::gitlab::render(&unfixed(&report), &style());
     assert_eq!(out, again);
     insta::assert_snapshot!(out);
 }
@@ -316,13 +285,7 @@ fn gitlab() {
 #[test]
 fn gitlab_fingerprints_do_not_depend_on_lines_or_secrets() {
     let mut report = report();
-    let before = report::gitlab::render(
-        &[Entry {
-            report: &report,
-            fix: None,
-        }],
-        &style(),
-    );
+    let before = report::gitlab::render(&unfixed(&report), &style());
     for finding in &mut report.findings {
         finding.at.line += 10;
     }
@@ -330,13 +293,7 @@ fn gitlab_fingerprints_do_not_depend_on_lines_or_secrets() {
         show_secrets: true,
         ..style()
     };
-    let after = report::gitlab::render(
-        &[Entry {
-            report: &report,
-            fix: None,
-        }],
-        &shown,
-    );
+    let after = report::gitlab::render(&unfixed(&report), &shown);
     let prints = |out: &str| -> Vec<serde_json::Value> {
         let value: serde_json::Value = serde_json::from_str(out).unwrap();
         value
@@ -380,13 +337,7 @@ fn rdjson_insertions_replace_the_line_before() {
         source: Some(source),
         ..FileReport::default()
     };
-    let out = report::rdjson::render(
-        &[Entry {
-            report: &report,
-            fix: None,
-        }],
-        &style(),
-    );
+    let out = report::rdjson::render(&unfixed(&report), &style());
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     let suggestions = value["diagnostics"][0]["suggestions"].as_array().unwrap();
     assert_eq!(suggestions.len(), 1);
