@@ -9,12 +9,8 @@ use crate::common;
 use common::run;
 
 fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, contents) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
-    }
+    let bytes: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (*n, c.as_bytes())).collect();
+    let dir = common::workspace(&bytes);
     // A repository root, so config discovery stops here.
     fs::create_dir(dir.path().join(".git")).unwrap();
     dir
