@@ -2,7 +2,7 @@
 //! followed, hard links refused, owner and mode kept, temporary files never left behind.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use shipshape::finding::FileChange;
 use shipshape::write::{PlannedWrite, Transaction, WriteError, clean_stale};
@@ -198,23 +198,29 @@ fn a_secret_file_that_appears_before_the_commit_is_not_overwritten() {
     assert_eq!(fs::read_to_string(&compose).unwrap(), "a: 1\n");
 }
 
+/// `real` holding `a: 1`, and `link` pointing to it.
+#[cfg(unix)]
+fn linked(dir: &Path, real: &str, link: &str) -> (PathBuf, PathBuf) {
+    let (real, link) = (dir.join(real), dir.join(link));
+    fs::write(&real, "a: 1\n").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    (real, link)
+}
+
+#[cfg(unix)]
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).unwrap().file_type().is_symlink()
+}
+
 #[cfg(unix)]
 #[test]
 fn a_file_only_shipshape_writes_is_written_through_its_symlink() {
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("real.lock");
-    let link = dir.path().join("shipshape.lock");
-    fs::write(&target, "a: 1\n").unwrap();
-    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (target, link) = linked(dir.path(), "real.lock", "shipshape.lock");
     let mut tx = Transaction::new();
     tx.write(PlannedWrite::overwrite(&link, "a: 2\n", 0o644));
     tx.commit().unwrap();
-    assert!(
-        fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_symlink(&link));
     assert_eq!(fs::read_to_string(&target).unwrap(), "a: 2\n");
 }
 
@@ -222,10 +228,7 @@ fn a_file_only_shipshape_writes_is_written_through_its_symlink() {
 #[test]
 fn a_compose_file_read_through_a_symlink_is_written_to_the_file_it_read() {
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("real.yaml");
-    let link = dir.path().join("compose.yaml");
-    fs::write(&target, "a: 1\n").unwrap();
-    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (target, link) = linked(dir.path(), "real.yaml", "compose.yaml");
     let real = fs::canonicalize(&link).unwrap();
     let mut tx = Transaction::new();
     tx.write(PlannedWrite::replace(
@@ -235,12 +238,7 @@ fn a_compose_file_read_through_a_symlink_is_written_to_the_file_it_read() {
         b"a: 1\n",
     ));
     tx.commit().unwrap();
-    assert!(
-        fs::symlink_metadata(&link)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_symlink(&link));
     assert_eq!(fs::read_to_string(&target).unwrap(), "a: 2\n");
 }
 
@@ -259,12 +257,7 @@ fn a_file_swapped_for_a_symlink_is_not_followed() {
     assert!(matches!(error, WriteError::Symlink { .. }), "{error}");
     assert!(error.to_string().contains("symbolic link"), "{error}");
     assert_eq!(fs::read_to_string(&elsewhere).unwrap(), "a: 1\n");
-    assert!(
-        fs::symlink_metadata(&compose)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert!(is_symlink(&compose));
 }
 
 #[cfg(unix)]
