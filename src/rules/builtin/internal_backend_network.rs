@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::{Finding, Location};
 use crate::policy::selector::glob;
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
@@ -125,8 +125,7 @@ fn finding(
         service.name,
         service.image_base_name().unwrap_or_default()
     );
-    ctx.finding(rule.id, Location::Key(service.path.clone()), message)
-        .with_severity(Severity::Info)
+    ctx.note(rule.id, Location::Key(service.path.clone()), message)
 }
 
 /// The top-level `networks:` of the file.

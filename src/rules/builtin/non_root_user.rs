@@ -1,6 +1,6 @@
 use serde::Deserialize;
 
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::{Finding, Location};
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
 
@@ -64,10 +64,7 @@ fn check_service(
             "service `{}` sets no `user:`, so it runs as the image's USER (root unless the image's Dockerfile switches; shipshape cannot see it); set a non-root `user:` if the image does not",
             service.name
         );
-        return Some(
-            ctx.finding(rule.id, Location::Key(service.path.clone()), message)
-                .with_severity(Severity::Info),
-        );
+        return Some(ctx.note(rule.id, Location::Key(service.path.clone()), message));
     };
     let written = merge::text(Some(user))?;
     let name = written.split(':').next().unwrap_or(written).trim();

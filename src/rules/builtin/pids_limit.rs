@@ -1,7 +1,7 @@
 use serde::Deserialize;
 
 use crate::document::{Edit, NodeRef, Value};
-use crate::finding::{Finding, Fix, Location, Severity};
+use crate::finding::{Finding, Fix, Location};
 use crate::rules::registry::Configured;
 use crate::rules::{Context, Service, declare_rule, merge};
 
@@ -75,9 +75,7 @@ fn check_service(
         "service `{}` has no process limit; a fork bomb or a thread leak can exhaust the host's process table (set `pids_limit`)",
         service.name
     );
-    let finding = ctx
-        .finding(rule.id, Location::Key(service.path.clone()), message)
-        .with_severity(Severity::Info);
+    let finding = ctx.note(rule.id, Location::Key(service.path.clone()), message);
     let Some(limit) = rule.options.limit else {
         return Some(finding);
     };

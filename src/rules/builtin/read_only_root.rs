@@ -1,7 +1,7 @@
 use serde::Deserialize;
 
 use crate::document::{Edit, NodeRef, Value};
-use crate::finding::{Finding, Fix, Location, Severity};
+use crate::finding::{Finding, Fix, Location};
 use crate::rules::image_facts::{self, ImageFacts};
 use crate::rules::registry::Configured;
 use crate::rules::view::mounts;
@@ -90,9 +90,7 @@ fn check_service(
         "service `{}` has a writable root file system; set `read_only: true` and give the paths it writes a `tmpfs` or volume{known}",
         service.name
     );
-    let finding = ctx
-        .finding(rule.id, Location::Key(service.path.clone()), message)
-        .with_severity(Severity::Info);
+    let finding = ctx.note(rule.id, Location::Key(service.path.clone()), message);
     if service.is_alias {
         return Some(finding);
     }

@@ -161,9 +161,14 @@ impl<'a> Context<'a> {
         )
     }
 
+    /// An informational finding (a gap worth knowing, not an error) at `location`.
+    pub fn note(&self, rule: &str, location: Location, message: impl Into<String>) -> Finding {
+        self.finding(rule, location, message)
+            .with_severity(Severity::Info)
+    }
+
     /// An informational finding about the value `node` holds, pointing at it.
     pub fn note_on(&self, rule: &str, node: NodeRef<'_>, message: impl Into<String>) -> Finding {
-        self.finding(rule, Location::Node(node.path()), message)
-            .with_severity(Severity::Info)
+        self.note(rule, Location::Node(node.path()), message)
     }
 }
