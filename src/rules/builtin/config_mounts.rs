@@ -150,30 +150,10 @@ fn top_level_configs(ctx: &Context<'_>) -> Vec<(String, Option<String>)> {
 
 /// A host file the project does not own, or a sensitive path in the container.
 fn protected(mount: &Mount<'_>, options: &Options) -> bool {
-    let source = normalize(&mount.source);
-    let target = normalize(&mount.target);
+    let source = mounts::lexical(&mount.source);
+    let target = mounts::lexical(&mount.target);
     (source.starts_with('/') && options.system_paths.iter().any(|g| glob(g, &source)))
         || options.sensitive_targets.iter().any(|g| glob(g, &target))
-}
-
-/// `path` without `.` and empty components, `..` applied (lexically; nothing is read).
-fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    let joined = parts.join("/");
-    if path.starts_with('/') {
-        format!("/{joined}")
-    } else {
-        joined
-    }
 }
 
 fn is_path(source: &str) -> bool {
@@ -390,13 +370,6 @@ fn configs_fix(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_are_compared_normalized() {
-        assert_eq!(normalize("/etc//./ssl/../shadow"), "/etc/shadow");
-        assert_eq!(normalize("./conf/nginx.conf"), "conf/nginx.conf");
-        assert_eq!(normalize("/../etc/passwd"), "/etc/passwd");
-    }
 
     #[test]
     fn names_come_from_the_file() {

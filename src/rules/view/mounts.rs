@@ -169,19 +169,32 @@ fn is_home_variable(source: &str) -> bool {
 
 /// `~`, `$HOME` and `${HOME}` written as `~`; `//` and a trailing `/` dropped.
 fn normalise(source: &str) -> String {
-    let mut path = source.to_string();
-    for variable in HOME_VARIABLES {
-        if let Some(rest) = source.strip_prefix(variable) {
-            path = format!("~{rest}");
+    let home = HOME_VARIABLES
+        .iter()
+        .find_map(|variable| source.strip_prefix(variable))
+        .map(|rest| format!("~{rest}"));
+    lexical(home.as_deref().unwrap_or(source))
+}
+
+/// `path` without empty and `.` components, `..` applied (lexically; nothing is read), so
+/// `/srv/../etc//` compares as `/etc`.
+pub fn lexical(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
         }
     }
-    while path.contains("//") {
-        path = path.replace("//", "/");
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
     }
-    while path.len() > 1 && path.ends_with('/') {
-        path.pop();
-    }
-    path
 }
 
 #[cfg(test)]
@@ -189,11 +202,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lexical_paths_drop_dots_and_repeats() {
+        assert_eq!(lexical("/etc//./ssl/../shadow"), "/etc/shadow");
+        assert_eq!(lexical("./conf/nginx.conf"), "conf/nginx.conf");
+        assert_eq!(lexical("/../etc/passwd"), "/etc/passwd");
+    }
+
+    #[test]
     fn home_forms_normalise_to_tilde() {
         assert_eq!(normalise("${HOME}/.ssh/"), "~/.ssh");
         assert_eq!(normalise("$HOME"), "~");
         assert_eq!(normalise("//var//run/"), "/var/run");
         assert_eq!(normalise("/"), "/");
+        assert_eq!(normalise("/srv/../etc/"), "/etc");
         assert_eq!(kind_of_source("${HOMEDIR}/x"), MountKind::Unknown);
         assert_eq!(kind_of_source("data"), MountKind::Volume);
         assert_eq!(split_fields("${D:-./x}:/x:ro"), ["${D:-./x}", "/x", "ro"]);
